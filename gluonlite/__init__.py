@@ -1,0 +1,18 @@
+"""gluonlite: an imperative-first deep-learning library that speaks MXNet 1.x Gluon.
+
+``import gluonlite as mx`` runs MXNet Gluon programs: eager NDArrays on NumPy (CPU) or CuPy
+(GPU) with a tape for autograd, and the Gluon names on top.
+"""
+from . import base, context, errors, ops
+from . import ndarray
+from . import ndarray as nd
+from . import autograd
+from .base import MXNetError
+from .context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "base", "context", "errors", "ops", "ndarray", "nd", "autograd", "MXNetError", "Context",
+    "cpu", "cpu_pinned", "gpu", "current_context", "num_gpus", "__version__",
+]

@@ -1,0 +1,3 @@
+"""mx_math: filled in by its owner."""
+__all__: list[str] = []
+METHODS: tuple[str, ...] = ()

@@ -1,0 +1,3 @@
+"""mx_nn: filled in by its owner."""
+__all__: list[str] = []
+METHODS: tuple[str, ...] = ()

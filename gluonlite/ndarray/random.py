@@ -1,0 +1,2 @@
+"""nd.random: filled in by its owner."""
+__all__: list[str] = []

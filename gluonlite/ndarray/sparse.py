@@ -1,0 +1,2 @@
+"""nd.sparse: filled in by its owner."""
+__all__: list[str] = []

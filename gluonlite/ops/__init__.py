@@ -1,0 +1,9 @@
+"""The operator registry and every primitive in it.
+
+Importing this package registers all primitives; ``registry`` holds the records and ``P`` calls
+them by name. Nothing here knows about NDArray, the tape or the tracer.
+"""
+from . import arith, linalg, reduce, shape  # noqa: F401  (registration side effects)
+from .registry import P, Op, all_ops, get, register
+
+__all__ = ["P", "Op", "all_ops", "get", "register"]

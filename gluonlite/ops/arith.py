@@ -1,0 +1,96 @@
+"""Binary arithmetic primitives with NumPy broadcasting, negation and dtype casts."""
+from __future__ import annotations
+
+from .registry import P, register
+
+__all__: list[str] = []
+
+
+def _mask_like(mask, g):
+    return P.multiply(g, P.astype(mask, dtype=g.dtype))
+
+
+register(
+    "add",
+    lambda xp, a, b, out=None: xp.add(a, b, out=out),
+    grads=(lambda g, ins, outs: g, lambda g, ins, outs: g),
+    broadcasting=True, inplace=((0, 0), (1, 0)), accepts_out=True,
+    doc="Elementwise a + b with broadcasting.",
+)
+register(
+    "subtract",
+    lambda xp, a, b, out=None: xp.subtract(a, b, out=out),
+    grads=(lambda g, ins, outs: g, lambda g, ins, outs: P.negative(g)),
+    broadcasting=True, inplace=((0, 0), (1, 0)), accepts_out=True,
+    doc="Elementwise a - b with broadcasting.",
+)
+register(
+    "multiply",
+    lambda xp, a, b, out=None: xp.multiply(a, b, out=out),
+    grads=(
+        lambda g, ins, outs: P.multiply(g, ins[1]),
+        lambda g, ins, outs: P.multiply(g, ins[0]),
+    ),
+    save_ins=(0, 1), broadcasting=True, inplace=((0, 0), (1, 0)), accepts_out=True,
+    doc="Elementwise a * b with broadcasting.",
+)
+register(
+    "true_divide",
+    lambda xp, a, b, out=None: xp.true_divide(a, b, out=out),
+    grads=(
+        lambda g, ins, outs: P.true_divide(g, ins[1]),
+        lambda g, ins, outs: P.negative(P.true_divide(P.multiply(g, outs[0]), ins[1])),
+    ),
+    save_ins=(1,), save_outs=(0,), broadcasting=True, inplace=((0, 0), (1, 0)),
+    accepts_out=True, doc="Elementwise a / b with broadcasting (true division).",
+)
+register(
+    "power",
+    lambda xp, a, b, out=None: xp.power(a, b, out=out),
+    grads=(
+        lambda g, ins, outs: P.multiply(
+            g, P.multiply(ins[1], P.power(ins[0], P.subtract(ins[1], 1)))
+        ),
+        lambda g, ins, outs: P.multiply(g, P.multiply(outs[0], P.log(ins[0]))),
+    ),
+    save_ins=(0, 1), save_outs=(0,), broadcasting=True, accepts_out=True,
+    doc="Elementwise a ** b with broadcasting.",
+)
+register(
+    "maximum",
+    lambda xp, a, b, out=None: xp.maximum(a, b, out=out),
+    grads=(
+        lambda g, ins, outs: _mask_like(P.greater_equal(ins[0], ins[1]), g),
+        lambda g, ins, outs: _mask_like(P.less(ins[0], ins[1]), g),
+    ),
+    save_ins=(0, 1), broadcasting=True, inplace=((0, 0), (1, 0)), accepts_out=True,
+    doc="Elementwise maximum with broadcasting; ties send the gradient to the first input.",
+)
+register(
+    "minimum",
+    lambda xp, a, b, out=None: xp.minimum(a, b, out=out),
+    grads=(
+        lambda g, ins, outs: _mask_like(P.less_equal(ins[0], ins[1]), g),
+        lambda g, ins, outs: _mask_like(P.greater(ins[0], ins[1]), g),
+    ),
+    save_ins=(0, 1), broadcasting=True, inplace=((0, 0), (1, 0)), accepts_out=True,
+    doc="Elementwise minimum with broadcasting; ties send the gradient to the first input.",
+)
+register(
+    "negative",
+    lambda xp, a, out=None: xp.negative(a, out=out),
+    grads=(lambda g, ins, outs: P.negative(g),),
+    inplace=((0, 0),), accepts_out=True, doc="Elementwise -a.",
+)
+
+
+def _astype(xp, a, dtype, copy=True):
+    return a.astype(dtype, copy=copy)
+
+
+register(
+    "astype",
+    _astype,
+    grads=(lambda g, ins, outs, dtype, copy=True: P.astype(g, dtype=ins[0].dtype),),
+    doc="Cast to ``dtype``; the gradient is cast back to the input's dtype.",
+)
