@@ -25,8 +25,22 @@ def waitall() -> None:
 
         cupy.cuda.Device().synchronize()
 
+
+
+def _nd_function(op):
+    """A registry op as an ``nd`` function that also takes MXNet's ``out=`` and ``name=``."""
+
+    def fn(*args, out=None, name=None, **attrs):
+        result = op(*args, **attrs)
+        return result if out is None else result.copyto(out)
+
+    fn.__name__ = fn.__qualname__ = op.name
+    fn.__doc__ = op.doc
+    return fn
+
+
 for _op in _registry.all_ops():
-    globals()[_op.name] = _op
+    globals()[_op.name] = _nd_function(_op)
 
 from . import (  # noqa: E402  (after the registry names: these override them)
     mx_basic, mx_index, mx_linalg, mx_math, mx_nn, mx_reduce, mx_shape,
