@@ -1,12 +1,14 @@
 """Reverse-mode backward over the tape.
 
-Nodes reachable from the heads are visited in reverse creation order (a topological order);
+Nodes reachable from the heads are visited in reverse creation order (a topological order),
+popped from a heap keyed by creation number, so a node runs only after every consumer has;
 each node's op vjp turns output cotangents into input cotangents, broadcasting is undone by
 the one shared ``sum_to`` helper, and contributions meeting at one value are added. With
 ``create_graph`` the vjps run under recording, so the gradients are differentiable again.
 """
 from __future__ import annotations
 
+from heapq import heappop, heappush
 from typing import Any, Sequence
 
 from ..errors import MXNetRuntimeError, MXNetValueError
@@ -23,57 +25,48 @@ _FREED = (
 )
 
 
-def _collect(roots: list) -> list:
-    """Every node and leaf reachable from ``roots``, in reverse creation order."""
-    seen = set()
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        if isinstance(node, Node):
-            for p in node.parents:
-                if p is not None and p[0] not in seen:
-                    stack.append(p[0])
-    return sorted(seen, key=lambda n: n.seq, reverse=True)
-
-
-def _accumulate(grads: dict, node, idx: int, value) -> None:
+def _accumulate(grads: dict, heap: list, node, idx: int, value) -> None:
+    """Add a cotangent for output ``idx`` of ``node``; first contact queues the node."""
     slots = grads.get(node)
     if slots is None:
         slots = grads[node] = [None] * node.num_outputs
+        slots[idx] = value
+        heappush(heap, (-node.seq, node))
+        return
     old = slots[idx]
     slots[idx] = value if old is None else P.add(old, value)
 
 
-def _rewrap(node: Node, values: tuple, entries) -> tuple:
-    """Kept raw values as arrays again, linked to their tape entries (for higher order)."""
-    cls, ctx = node.cls, node.ctx
-    out = []
-    for i, v in enumerate(values):
-        if isinstance(v, ctx.xp.ndarray):
-            out.append(cls._wrap(v, ctx, entries[i]))
-        else:  # a stub or a Python scalar
-            out.append(v)
-    return tuple(out)
+def _rewrap(values: tuple, entries, cls, ctx) -> tuple:
+    """Kept raw values as arrays again, linked to their tape entries (so that with create_graph
+    the gradient's own ops connect to the original graph); stubs and scalars pass through."""
+    array_type = ctx.xp.ndarray
+    return tuple(
+        cls._wrap(v, ctx, e) if isinstance(v, array_type) else v for v, e in zip(values, entries)
+    )
 
 
-def _run_node(node: Node, slots: list, retain_graph: bool) -> tuple:
-    if node.ins is None:
+def _run_node(node: Node, slots: list, retain_graph: bool):
+    """Input cotangents of one node from its output cotangents."""
+    ins = node.ins
+    if ins is None:
         raise MXNetRuntimeError(_FREED)
     op = node.op
-    ins = _rewrap(node, node.ins, node.parents)
-    outs = _rewrap(node, node.outs, [(node, j) for j in range(op.num_outputs)])
-    g = slots[0] if op.num_outputs == 1 else tuple(slots)
+    cls, ctx = node.cls, node.ctx
+    if op.save_ins:
+        ins = _rewrap(ins, node.parents, cls, ctx)
+    outs = node.outs
+    if op.save_outs:
+        outs = _rewrap(outs, [(node, j) for j in range(len(outs))], cls, ctx)
+    g = slots[0] if len(slots) == 1 else tuple(slots)
     cots = op.vjp(g, ins, outs, node.needs, **node.attrs)
     if not retain_graph:
         node.ins = node.outs = None
     if op.broadcasting:
-        cots = tuple(
-            sum_to(c, node_in.shape) if c is not None and c.shape != node_in.shape else c
-            for c, node_in in zip(cots, ins)
-        )
+        cots = [
+            sum_to(c, x.shape) if c is not None and c.shape != x.shape else c
+            for c, x in zip(cots, ins)
+        ]
     return cots
 
 
@@ -92,6 +85,7 @@ def run_backward(
     if len(head_grads) != len(heads):
         raise MXNetValueError(f"got {len(heads)} heads but {len(head_grads)} head gradients")
     grads: dict = {}
+    heap: list = []
     for h, hg in zip(heads, head_grads):
         if h._entry is None:
             raise MXNetRuntimeError(
@@ -99,10 +93,10 @@ def run_backward(
                 "arrays that called attach_grad() (or it was computed under autograd.pause())"
             )
         if hg is None:
-            hg = type(h)._wrap(h._ctx.xp.ones_like(h._data), h._ctx)
+            hg = type(h)._wrap(h._ctx.xp.ones(h._data.shape, h._data.dtype), h._ctx)
         elif hg.shape != h.shape:
             raise MXNetValueError(f"head gradient shape {hg.shape} != head shape {h.shape}")
-        _accumulate(grads, h._entry[0], h._entry[1], hg)
+        _accumulate(grads, heap, h._entry[0], h._entry[1], hg)
 
     targets = {}
     if variables is not None:
@@ -115,26 +109,22 @@ def run_backward(
             targets.setdefault(v._entry, []).append(i)
     found: list = [None] * (len(variables) if variables is not None else 0)
 
-    order = _collect([node for node in grads])
     saved_recording = STATE.recording
     STATE.recording = create_graph
     try:
-        for node in order:
-            slots = grads.pop(node, None)
-            if slots is None:
-                continue
-            for (tnode, tidx), where in targets.items():
-                if tnode is node and slots[tidx] is not None:
-                    for i in where:
-                        found[i] = slots[tidx]
-            if isinstance(node, Leaf):
+        while heap:
+            node = heappop(heap)[1]
+            slots = grads.pop(node)
+            if targets:
+                _capture(targets, node, slots, found)
+            if node.__class__ is Leaf:
                 if variables is None:
                     _commit(node, slots[0], create_graph)
                 continue
             cots = _run_node(node, slots, retain_graph)
             for parent, c in zip(node.parents, cots):
                 if parent is not None and c is not None:
-                    _accumulate(grads, parent[0], parent[1], c)
+                    _accumulate(grads, heap, parent[0], parent[1], c)
     finally:
         STATE.recording = saved_recording
     if variables is None:
@@ -143,6 +133,14 @@ def run_backward(
         if found[i] is None:  # unreachable from the heads: a zero gradient, as MXNet gives
             found[i] = type(v)._wrap(v._ctx.xp.zeros_like(v._data), v._ctx)
     return found
+
+
+def _capture(targets: dict, node, slots: list, found: list) -> None:
+    """Copy out the cotangents of the requested variables (autograd.grad) as they complete."""
+    for (tnode, tidx), where in targets.items():
+        if tnode is node and slots[tidx] is not None:
+            for i in where:
+                found[i] = slots[tidx]
 
 
 def _commit(leaf: Leaf, g, create_graph: bool) -> None:
@@ -157,5 +155,5 @@ def _commit(leaf: Leaf, g, create_graph: bool) -> None:
     elif leaf.grad_req == "add":
         buf._data += g._data
     else:
-        buf._ctx.xp.copyto(buf._data, g._data, casting="unsafe")
+        buf._data[...] = g._data
     leaf.fresh = True

@@ -61,8 +61,8 @@ class Function:
             op = self._get_op()
             op.num_outputs = len(outs)
             first = outs[0]
-            node = Node(op, {"function": self}, tuple(inputs), (), parents, type(first), first._ctx)
-            node.ins = ()  # nothing kept: backward reads self.saved_tensors
+            needs = tuple(p is not None for p in parents)
+            node = Node(op, {"function": self}, (), (), parents, needs, type(first), first._ctx)
             for j, o in enumerate(outs):
                 o._entry = (node, j)
         return outputs

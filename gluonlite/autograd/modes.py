@@ -1,9 +1,6 @@
 """Scopes that switch recording and training mode: ``record``, ``pause``, ``train_mode``..."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Iterator
-
 from .state import STATE
 
 __all__ = [
@@ -12,17 +9,25 @@ __all__ = [
 ]
 
 
-@contextmanager
-def _scope(recording: bool | None, training: bool | None) -> Iterator[None]:
-    old = (STATE.recording, STATE.training)
-    if recording is not None:
-        STATE.recording = recording
-    if training is not None:
-        STATE.training = training
-    try:
-        yield
-    finally:
-        STATE.recording, STATE.training = old
+class _scope:
+    """Set the flags on entry and restore them on exit (a plain class: this sits on the hot path
+    of every training step, and generator-based context managers cost several microseconds)."""
+
+    __slots__ = ("recording", "training", "old")
+
+    def __init__(self, recording: bool | None, training: bool | None) -> None:
+        self.recording = recording
+        self.training = training
+
+    def __enter__(self) -> None:
+        self.old = (STATE.recording, STATE.training)
+        if self.recording is not None:
+            STATE.recording = self.recording
+        if self.training is not None:
+            STATE.training = self.training
+
+    def __exit__(self, *exc) -> None:
+        STATE.recording, STATE.training = self.old
 
 
 def record(train_mode: bool = True):

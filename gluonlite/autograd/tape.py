@@ -49,13 +49,13 @@ class Node:
 
     __slots__ = ("op", "attrs", "ins", "outs", "parents", "needs", "seq", "cls", "ctx")
 
-    def __init__(self, op, attrs, ins, outs, parents, cls, ctx) -> None:
+    def __init__(self, op, attrs, ins, outs, parents, needs, cls, ctx) -> None:
         self.op = op
         self.attrs = attrs
         self.ins = ins
         self.outs = outs
         self.parents = parents
-        self.needs = tuple(p is not None for p in parents)
+        self.needs = needs
         self.seq = next_seq()
         self.cls = cls
         self.ctx = ctx

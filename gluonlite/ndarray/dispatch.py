@@ -109,7 +109,7 @@ def invoke(op, args: tuple, attrs: dict):
             raw.append(a)
     if first is not None:
         ctx = first._ctx
-        cls = type(first)
+        cls = first.__class__
         kwargs = attrs
     else:
         ctx = attrs.get("ctx") or current_context()
@@ -129,35 +129,49 @@ def invoke(op, args: tuple, attrs: dict):
     if op.num_outputs == 1:
         if out.__class__ is not _np_ndarray and xp is numpy:
             out = numpy.asarray(out)
-        result = cls._wrap(out, ctx)
-        outputs = (result,)
-        outs_raw = (out,)
-    else:
-        outs_raw = tuple(numpy.asarray(o) if xp is numpy else o for o in out)
-        outputs = tuple(cls._wrap(o, ctx) for o in outs_raw)
-        result = outputs
-    if wants_grad and STATE.recording and op.vjp is not None:
+        result = _new(cls)
+        result._data = out
+        result._ctx = ctx
+        result._entry = None
+        if wants_grad and op.vjp is not None and STATE.recording:
+            _record(op, args, raw, attrs, (out,), (result,), cls, ctx)
+        if trace_hook is not None:
+            trace_hook(op, args, attrs, (result,))
+        return result
+    outs_raw = tuple(numpy.asarray(o) if xp is numpy else o for o in out)
+    outputs = tuple(cls._wrap(o, ctx) for o in outs_raw)
+    if wants_grad and op.vjp is not None and STATE.recording:
         _record(op, args, raw, attrs, outs_raw, outputs, cls, ctx)
     if trace_hook is not None:
         trace_hook(op, args, attrs, outputs)
-    return result
+    return outputs
+
+
+_new = object.__new__
 
 
 def _record(op, args, raw, attrs, outs_raw, outputs, cls, ctx) -> None:
+    """Push a tape node for one op call, keeping only what the op's gradient declared."""
     save_ins = op.save_ins
     nondiff = op.nondiff
     ins = []
     parents = []
+    needs = []
     for i, a in enumerate(args):
         if isinstance(a, ArrayBase):
-            parents.append(None if i in nondiff else a._entry)
+            entry = None if i in nondiff else a._entry
             ins.append(raw[i] if i in save_ins else Stub(raw[i]))
         else:
-            parents.append(None)
+            entry = None
             ins.append(a)
+        parents.append(entry)
+        needs.append(entry is not None)
     save_outs = op.save_outs
-    outs = tuple(o if j in save_outs else Stub(o) for j, o in enumerate(outs_raw))
-    node = Node(op, attrs, tuple(ins), outs, tuple(parents), cls, ctx)
+    if len(outs_raw) == 1:
+        outs = (outs_raw[0] if save_outs else Stub(outs_raw[0]),)
+    else:
+        outs = tuple(o if j in save_outs else Stub(o) for j, o in enumerate(outs_raw))
+    node = Node(op, attrs, tuple(ins), outs, tuple(parents), tuple(needs), cls, ctx)
     for j, o in enumerate(outputs):
         o._entry = (node, j)
 

@@ -3,7 +3,7 @@
 Importing this package registers all primitives; ``registry`` holds the records and ``P`` calls
 them by name. Nothing here knows about NDArray, the tape or the tracer.
 """
-from . import arith, linalg, reduce, shape  # noqa: F401  (registration side effects)
+from . import arith, linalg, nn, reduce, shape  # noqa: F401  (registration side effects)
 from .registry import P, Op, all_ops, get, register
 
 __all__ = ["P", "Op", "all_ops", "get", "register"]

@@ -36,7 +36,7 @@ class Op:
     forward(xp, *inputs, **attrs) -> array or tuple of arrays: pure array code, knows nothing of
         NDArray, tape or tracer. Inputs are xp arrays or Python scalars. With ``accepts_out`` it
         also takes ``out=`` and writes into that buffer.
-    vjp(g, ins, outs, needs, **attrs) -> one cotangent (or None) per input: written with
+    vjp(g, ins, outs, needs, **attrs) -> one cotangent (or None) per input (a sequence): written with
         registered ops (``P.<name>``), so gradients are themselves differentiable. ``g`` is the
         output cotangent (a tuple for multi-output ops, None where no gradient flows); ``ins``
         and ``outs`` hold the values kept for backward (see ``save_ins``/``save_outs``; the rest
@@ -78,10 +78,10 @@ def _per_input(rules: tuple[GradRule | None, ...]) -> Callable[..., tuple]:
     """Turn a table of per-input gradient rules into one vjp that calls only the needed rules."""
 
     def vjp(g, ins, outs, needs, **attrs):
-        return tuple(
+        return [
             rule(g, ins, outs, **attrs) if need and rule is not None else None
             for rule, need in zip(rules, needs)
-        )
+        ]
 
     return vjp
 
