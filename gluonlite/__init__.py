@@ -7,6 +7,9 @@ from . import base, context, errors, ops
 from . import ndarray
 from . import ndarray as nd
 from . import autograd
+from . import init, nn
+from . import init as initializer
+from . import hybrid, random
 from .base import MXNetError
 from .context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
 
@@ -14,5 +17,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "base", "context", "errors", "ops", "ndarray", "nd", "autograd", "MXNetError", "Context",
-    "cpu", "cpu_pinned", "gpu", "current_context", "num_gpus", "__version__",
+    "cpu", "cpu_pinned", "gpu", "current_context", "num_gpus", "__version__", "init",
+    "initializer", "nn", "hybrid", "random",
 ]

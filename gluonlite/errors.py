@@ -16,6 +16,7 @@ __all__ = [
     "MXNetRuntimeError",
     "ShapeError",
     "DeferredInitializationError",
+    "TracerConversionError",
     "user_frame",
 ]
 
@@ -58,3 +59,7 @@ def user_frame() -> str:
         if not path.startswith(_PACKAGE_DIR) and "importlib" not in path:
             return f"{frame.filename}:{frame.lineno}"
     return "<unknown>"
+
+
+class TracerConversionError(MXNetTypeError):
+    """A traced value was turned into a Python bool/number/array inside a hybridized forward."""

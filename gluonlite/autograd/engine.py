@@ -109,8 +109,8 @@ def run_backward(
             targets.setdefault(v._entry, []).append(i)
     found: list = [None] * (len(variables) if variables is not None else 0)
 
-    saved_recording = STATE.recording
-    STATE.recording = create_graph
+    saved_recording, saved_retain = STATE.recording, STATE.retain_graph
+    STATE.recording, STATE.retain_graph = create_graph, retain_graph
     try:
         while heap:
             node = heappop(heap)[1]
@@ -126,7 +126,7 @@ def run_backward(
                 if parent is not None and c is not None:
                     _accumulate(grads, heap, parent[0], parent[1], c)
     finally:
-        STATE.recording = saved_recording
+        STATE.recording, STATE.retain_graph = saved_recording, saved_retain
     if variables is None:
         return None
     for i, v in enumerate(variables):

@@ -8,11 +8,12 @@ __all__ = ["STATE"]
 
 
 class _State:
-    __slots__ = ("recording", "training")
+    __slots__ = ("recording", "training", "retain_graph")
 
     def __init__(self) -> None:
         self.recording = False
         self.training = False
+        self.retain_graph = False  # set during a backward that keeps its graph
 
 
 STATE = _State()

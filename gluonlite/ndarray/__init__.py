@@ -46,7 +46,10 @@ from . import (  # noqa: E402  (after the registry names: these override them)
     mx_basic, mx_index, mx_linalg, mx_math, mx_nn, mx_reduce, mx_shape,
 )
 from . import linalg, random, sparse  # noqa: E402,F401  (nd.linalg, nd.random, nd.sparse)
-from .serialization import load, save  # noqa: E402
+from .serialization import load, load_frombuffer, save  # noqa: E402
+
+NDArray.tostype = sparse.tostype
+cast_storage = sparse.cast_storage
 
 _COMPAT_MODULES = [mx_basic, mx_math, mx_reduce, mx_shape, mx_index, mx_linalg, mx_nn]
 
@@ -59,7 +62,8 @@ for _mod in _COMPAT_MODULES:
         setattr(NDArray, _name, getattr(_mod, _name))
 
 __all__ = (
-    ["NDArray", "invoke", "save", "load", "linalg", "random", "sparse", "waitall"]
+    ["NDArray", "invoke", "save", "load", "load_frombuffer", "linalg", "random", "sparse",
+     "waitall", "cast_storage"]
     + list(_creation.__all__)
     + [op.name for op in _registry.all_ops()]
     + [n for m in _COMPAT_MODULES for n in m.__all__]

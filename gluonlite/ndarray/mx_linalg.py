@@ -23,10 +23,11 @@ def dot(
 ) -> NDArray:
     """MXNet ``dot``: contracts the last axis of ``lhs`` with the first axis of ``rhs``
     (after the optional transposes); 1-d · 1-d gives a (1,) array."""
-    if getattr(lhs, "stype", "default") == "csr":
+    if getattr(lhs, "stype", "default") != "default" or getattr(rhs, "stype", "default") != "default":
         from .sparse import dot as sparse_dot
 
-        return sparse_dot(lhs, rhs, transpose_a=transpose_a, transpose_b=transpose_b)
+        return sparse_dot(lhs, rhs, transpose_a=transpose_a, transpose_b=transpose_b,
+                          forward_stype=forward_stype)
     a = _t(lhs) if transpose_a else lhs
     b = _t(rhs) if transpose_b else rhs
     if a.shape[-1] != b.shape[0]:

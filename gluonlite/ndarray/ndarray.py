@@ -17,6 +17,7 @@ from ..autograd import engine
 from ..autograd.tape import Leaf
 from ..context import Context, cpu
 from ..ops.registry import P
+from . import dispatch as _dispatch
 from .dispatch import ArrayBase, invoke_inplace
 
 __all__ = ["NDArray"]
@@ -77,8 +78,15 @@ class NDArray(ArrayBase):
     __hash__ = object.__hash__
 
     # ---- conversion ---------------------------------------------------------------------------
+    def _guard(self, what: str) -> None:
+        """Inside a hybridize trace, refuse to turn a traced value into Python data."""
+        hook = _dispatch.trace_hook
+        if hook is not None:
+            hook.guard(self, what)
+
     def asnumpy(self) -> numpy.ndarray:
         """A NumPy copy of the values (from any device)."""
+        self._guard("asnumpy()")
         data = self._data
         return data.get() if self._ctx.xp is not numpy else numpy.array(data, copy=True)
 
@@ -95,6 +103,7 @@ class NDArray(ArrayBase):
         return self.asscalar().item()
 
     def __array__(self, dtype=None, copy=None) -> numpy.ndarray:
+        self._guard("numpy.asarray()")
         out = self._data if self._ctx.xp is numpy else self._data.get()
         return out.astype(dtype) if dtype is not None else out
 
@@ -105,6 +114,7 @@ class NDArray(ArrayBase):
         return self._data.__dlpack_device__()
 
     def __bool__(self) -> bool:
+        self._guard("bool() (an `if`/`while` on an array)")
         if self.size != 1:
             raise errors.MXNetValueError(
                 f"the truth value of an array of shape {self.shape} is ambiguous; "
@@ -113,12 +123,15 @@ class NDArray(ArrayBase):
         return bool(self._data.reshape(-1)[0])
 
     def __float__(self) -> float:
+        self._guard("float()")
         return float(self.asscalar())
 
     def __int__(self) -> int:
+        self._guard("int()")
         return int(self.asscalar())
 
     def __index__(self) -> int:
+        self._guard("use as a Python index")
         if self.size != 1 or self.dtype.kind not in "iub":
             raise errors.MXNetTypeError("only integer one-element arrays can be used as an index")
         return int(self.asscalar())
@@ -150,8 +163,8 @@ class NDArray(ArrayBase):
     as_in_ctx = as_in_context
 
     def detach(self) -> NDArray:
-        """The same values with no autograd history."""
-        return type(self)._wrap(self._data, self._ctx)
+        """The same values (shared memory) with no autograd history."""
+        return P.stop_gradient(self)
 
     def wait_to_read(self) -> None:
         """Block until the values are computed (a device sync on GPU)."""

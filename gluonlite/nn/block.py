@@ -12,12 +12,20 @@ from collections import OrderedDict
 from typing import Any, Callable, Iterator
 
 from ..errors import DeferredInitializationError, MXNetValueError
+from ..ndarray import dispatch as _dispatch
 from .parameter import Parameter
 from .parameter_dict import ParameterDict
 
 __all__ = ["Block", "HybridBlock", "HookHandle"]
 
 _name_counts: dict[str, int] = {}
+_hybrid_call: Callable | None = None  # installed by gluonlite.hybrid
+
+
+def set_hybrid_call(fn: Callable) -> None:
+    """Install the hybridized-call implementation (done once by ``gluonlite.hybrid``)."""
+    global _hybrid_call
+    _hybrid_call = fn
 _name_lock = threading.Lock()
 
 
@@ -306,6 +314,7 @@ class HybridBlock(Block):
         """Mark this block (and its children) for hybridized execution."""
         self._active = active
         self._flags = {"static_alloc": static_alloc, "static_shape": static_shape, **kwargs}
+        self.__dict__.pop("_hybrid_state", None)  # new flags: trace again
         super().hybridize(active, static_alloc=static_alloc, static_shape=static_shape, **kwargs)
 
     def infer_shape(self, *args: Any) -> None:
@@ -331,7 +340,32 @@ class HybridBlock(Block):
             if p._data is None:
                 self._finish_deferred(args)
                 break
+        if self._active and _hybrid_call is not None and _dispatch.trace_hook is None:
+            for hook in list(self._forward_pre_hooks.values()):
+                hook(self, args)
+            out = _hybrid_call(self, args, kwargs)
+            for hook in list(self._forward_hooks.values()):
+                hook(self, args, out)
+            return out
         return super().__call__(*args, **kwargs)
+
+    @property
+    def graph(self):
+        """The forward graph of the latest hybridized call (None before the first)."""
+        state = self.__dict__.get("_hybrid_state")
+        return state.last.graph if state is not None and state.last is not None else None
+
+    def memory_report(self) -> str:
+        """Naive vs planned bytes of the latest hybridized program."""
+        state = self.__dict__.get("_hybrid_state")
+        entry = state.last if state is not None else None
+        if entry is None:
+            return "not hybridized or not called yet"
+        lines = []
+        for kind, prog in (("inference", entry.infer), ("training", entry.train)):
+            if prog is not None:
+                lines.append(f"{kind}: {prog.plan.report()}")
+        return "\n".join(lines) or "no program compiled yet"
 
     def forward(self, x: Any, *args: Any, **kwargs: Any) -> Any:
         """Default forward: call the MXNet 1.x ``hybrid_forward`` with ``F`` and parameters."""

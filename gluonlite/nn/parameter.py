@@ -16,6 +16,7 @@ from .. import init as initializer
 from ..context import Context, cpu, current_context
 from ..errors import DeferredInitializationError, MXNetValueError
 from ..ndarray import NDArray, zeros
+from ..ndarray import dispatch as _dispatch
 
 __all__ = ["Parameter", "Constant"]
 
@@ -143,9 +144,13 @@ class Parameter:
         self._deferred = None
         if data is None:
             data = zeros(self._shape, ctx=cpu(), dtype=self.dtype)
-            initializer.create(default_init)(
-                initializer.InitDesc(self.name, {"__init__": init}), data
-            )
+            hook, _dispatch.trace_hook = _dispatch.trace_hook, None  # not part of any graph
+            try:
+                initializer.create(default_init)(
+                    initializer.InitDesc(self.name, {"__init__": init}), data
+                )
+            finally:
+                _dispatch.trace_hook = hook
         if data.dtype != self.dtype:
             data = data.astype(self.dtype)
         self._data = [data.copyto(c) for c in contexts]

@@ -3,7 +3,9 @@
 Importing this package registers all primitives; ``registry`` holds the records and ``P`` calls
 them by name. Nothing here knows about NDArray, the tape or the tracer.
 """
-from . import arith, linalg, nn, reduce, shape  # noqa: F401  (registration side effects)
+from . import (  # noqa: F401  (registration side effects)
+    arith, compare, conv, indexing, linalg, nn, random, reduce, shape, sparse, state, unary,
+)
 from .registry import P, Op, all_ops, get, register
 
 __all__ = ["P", "Op", "all_ops", "get", "register"]

@@ -94,3 +94,11 @@ register(
     grads=(lambda g, ins, outs, dtype, copy=True: P.astype(g, dtype=ins[0].dtype),),
     doc="Cast to ``dtype``; the gradient is cast back to the input's dtype.",
 )
+
+
+register(
+    "stop_gradient",
+    lambda xp, a: a.view(),
+    view=True,
+    doc="The same values with no gradient flowing back (MXNet's BlockGrad / stop_gradient).",
+)

@@ -47,6 +47,10 @@ class Op:
         input's shape with one shared helper, so rules never do.
     inplace: (input, output) index pairs that may share one buffer.
     random: the op draws from the global generator (never folded, never deduplicated).
+    view: the output may share memory with input 0 (reshape, transpose...): the memory planner
+        keeps that input's buffer alive as long as the output.
+    mutates: input indices the op writes in place (running statistics); such calls are side
+        effects that graph passes keep and never reorder.
     """
 
     name: str
@@ -60,6 +64,8 @@ class Op:
     inplace: tuple[tuple[int, int], ...] = ()
     accepts_out: bool = False
     random: bool = False
+    view: bool = False
+    mutates: tuple[int, ...] = ()
     doc: str = ""
     module: str = field(default="", repr=False)
 

@@ -271,3 +271,13 @@ def test_detach_cuts_the_graph():
         z = y.detach() * x
     z.backward()
     np.testing.assert_allclose(x.grad.asnumpy(), [4.0])
+
+
+def test_stop_gradient_blocks_the_gradient_but_keeps_values():
+    x = nd.array([2.0, 3.0])
+    x.attach_grad()
+    with autograd.record():
+        y = P.stop_gradient(x) * x
+    y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), [2.0, 3.0])
+    assert np.shares_memory(x.detach()._data, x._data)

@@ -55,3 +55,8 @@ def _astype32(draw):
 @sample("astype", lambda x, dtype: x.astype(dtype), name="f64")
 def _astype64(draw):
     return (floats(draw, draw(shapes())),), {"dtype": np.dtype("float64")}
+
+
+@sample("stop_gradient", lambda x: x, grad=False)
+def _stop_gradient(draw):
+    return (floats(draw, draw(shapes())),), {}

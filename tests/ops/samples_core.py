@@ -63,3 +63,18 @@ def _einsum(draw):
     size = {c: draw(st.integers(1, 3)) for c in "bijkl"}
     ops = tuple(floats(draw, tuple(size[c] for c in d)) for d in dims)
     return ops, {"subscripts": spec}
+
+
+def _ema_call(running, value, momentum):
+    """ema_update writes into its first input and returns nothing: return that input."""
+    from gluonlite.ops import P
+
+    P.ema_update(running, value, momentum=momentum)
+    return running
+
+
+@sample("ema_update", lambda r, v, momentum: momentum * r + (1 - momentum) * v, grad=False,
+        call=_ema_call)
+def _ema(draw):
+    shape = draw(shapes(min_dims=1))
+    return (floats(draw, shape), floats(draw, shape)), {"momentum": 0.9}

@@ -1,0 +1,309 @@
+"""Hybridized calls: trace once per signature, then replay planned programs.
+
+A signature is the argument structure, every input's shape and dtype, the context, and the
+training/recording modes. The first call of a signature runs the block eagerly under the
+tracer (so it behaves exactly like eager mode, tape included) and keeps the graph. Later calls
+replay a compiled program: forward only outside ``record()``; under ``record()`` the forward
+half of a joint forward+backward program, registering one tape node whose vjp runs the
+backward half on the residuals the forward left in the arena.
+"""
+from __future__ import annotations
+
+import warnings
+import weakref
+from typing import Any
+
+from .. import errors
+from ..autograd.state import STATE
+from ..autograd.tape import Node, Stub
+from ..context import current_context
+from ..ops.registry import Op
+from .autodiff import build_backward
+from .graph import Graph, Var
+from .passes import optimize, substitute
+from .program import Program
+from .pytree import flatten, unflatten
+from .tracer import Tracer, is_tracing, tracing
+
+__all__ = ["call", "trace", "HybridState"]
+
+_RETRACE_WARNING_AT = 8
+
+
+class _Entry:
+    """One signature of one block: its graph and the programs compiled from it."""
+
+    def __init__(self, name: str, graph: Graph, params: list, out_structure: Any, cls: type,
+                 ctx: Any, flags: dict) -> None:
+        self.name = name
+        self.graph = graph
+        self.params = params  # Parameters, aligned with graph.params
+        self.out_structure = out_structure
+        self.cls, self.ctx = cls, ctx
+        self.static_alloc = bool(flags.get("static_alloc"))
+        self.infer: Program | None = None
+        self.train: Program | None = None
+        self.split = 0
+        self.seeds: list[Var | None] = []
+        self.grads: list[Var | None] = []
+        self.outputs: list[Var] = graph.outputs
+        self.train_outputs: list[Var] = graph.outputs
+        self.op: Op | None = None
+
+    def build_inference(self) -> Program:
+        g = self.graph
+        consts = dict(g.consts)
+        eqns, replace = optimize(g.eqns, consts, g.outputs, self.ctx.xp)
+        self.outputs = substitute(g.outputs, replace)
+        self.infer = Program(eqns, [*g.inputs, *g.params], consts, self.outputs, self.ctx.xp,
+                             self.static_alloc)
+        return self.infer
+
+    def build_training(self, values: dict[Var, Any]) -> Program:
+        g = self.graph
+        wrt = [v for v in g.inputs if v.dtype.kind == "f"]
+        wrt += [v for v, p in zip(g.params, self.params) if p.grad_req != "null"]
+        self.wrt = wrt
+        bwd = build_backward(g, values, wrt, self.cls, self.ctx)
+        consts = {**g.consts, **bwd.consts}
+        backward_outs = {o for e in bwd.eqns for o in e.outs}
+        roots = [*g.outputs, *(v for v in bwd.grads if v is not None)]
+        eqns, replace = optimize(g.eqns + bwd.eqns, consts, roots, self.ctx.xp)
+        self.split = next((i for i, e in enumerate(eqns) if backward_outs.intersection(e.outs)),
+                          len(eqns))
+        self.train_outputs = substitute(g.outputs, replace)
+        self.seeds = substitute(bwd.seeds, replace)
+        self.grads = substitute(bwd.grads, replace)
+        given = [*g.inputs, *g.params, *(s for s in self.seeds if s is not None)]
+        self.train = Program(eqns, given, consts, self.train_outputs, self.ctx.xp,
+                             self.static_alloc, hold=self.grads)
+        self.op = Op(f"hybrid:{self.name}", _not_replayable, _hybrid_vjp,
+                     num_outputs=len(self.train_outputs))
+        return self.train
+
+
+def _not_replayable(xp: Any, *args: Any, **attrs: Any) -> Any:
+    raise errors.MXNetRuntimeError("a hybridized call is not an op that can be re-run")
+
+
+class HybridState:
+    """Per-block cache of traced signatures and retrace bookkeeping."""
+
+    def __init__(self) -> None:
+        self.cache: dict[Any, _Entry] = {}
+        self.traces = 0
+        self.warned = False
+        self.last: _Entry | None = None
+
+
+def _state(block: Any) -> HybridState:
+    state = block.__dict__.get("_hybrid_state")
+    if state is None:
+        state = HybridState()
+        object.__setattr__(block, "_hybrid_state", state)
+    return state
+
+
+def _signature(structure: Any, leaves: list, ctx: Any) -> tuple:
+    arrays = tuple((type(a), a.shape, a.dtype.str) for a in leaves)
+    return (structure, arrays, ctx, STATE.training, STATE.recording)
+
+
+def call(block: Any, args: tuple, kwargs: dict) -> Any:
+    """Run a hybridized block: from its cache, or by tracing a new signature."""
+    leaves, structure = flatten((args, kwargs))
+    ctx = leaves[0].context if leaves else current_context()
+    state = _state(block)
+    sig = _signature(structure, leaves, ctx)
+    entry = state.cache.get(sig)
+    if entry is None:
+        return _trace_call(block, state, sig, args, kwargs, leaves, ctx)
+    state.last = entry
+    if STATE.recording:
+        return _replay_training(entry, leaves)
+    return _replay_inference(entry, leaves)
+
+
+def _check_retrace(block: Any, state: HybridState, sig: tuple) -> None:
+    flags = getattr(block, "_flags", {})
+    shapes = [a[1] for a in sig[1]]
+    if flags.get("static_shape") and state.cache:
+        pinned = [a[1] for a in next(iter(state.cache))[1]]
+        if shapes != pinned:
+            raise errors.MXNetValueError(
+                f"{type(block).__name__} was hybridized with static_shape=True for input shapes "
+                f"{pinned}, but was called with {shapes}; hybridize again without static_shape "
+                "to allow new shapes"
+            )
+    state.traces += 1
+    if state.traces >= _RETRACE_WARNING_AT and not state.warned:
+        state.warned = True
+        warnings.warn(
+            f"{type(block).__name__} has been traced {state.traces} times: each new input "
+            f"signature (shapes, dtypes, context, train/predict and record modes) retraces. "
+            f"The latest was input shapes {shapes}, training={sig[3]}, recording={sig[4]}. "
+            "Pad or bucket inputs to a few shapes to avoid retracing",
+            stacklevel=4,
+        )
+
+
+def _trace(block: Any, args: tuple, kwargs: dict, leaves: list, ctx: Any
+           ) -> tuple[Tracer, Graph, Any, Any]:
+    """Run ``block.forward`` eagerly under a tracer. Returns the tracer (with every value),
+    the checked graph, the eager result and the output structure. Parameter arrays become
+    parameter Vars, including those created by deferred initialization during the run."""
+    tracer = Tracer()
+    inputs = [tracer.var_of.get(id(a._data)) or tracer.bind(a._data) for a in leaves]
+    for p in block.collect_params().values():
+        if p._data is not None and id(p.data(ctx)._data) not in tracer.var_of:
+            tracer.bind(p.data(ctx)._data)
+    with tracing(tracer):
+        out = block.forward(*args, **kwargs)
+    params, param_vars = [], []
+    for p in block.collect_params().values():
+        var = tracer.var_of.get(id(p.data(ctx)._data)) if p._data is not None else None
+        if var is not None and var not in inputs and var not in param_vars:
+            tracer.consts.pop(var, None)
+            params.append(p)
+            param_vars.append(var)
+    out_leaves, out_structure = flatten(out)
+    outputs = [tracer.lookup(o._data) for o in out_leaves]
+    graph = tracer.graph(inputs, param_vars, outputs, params).check()
+    return tracer, graph, out, out_structure
+
+
+def _trace_call(block: Any, state: HybridState, sig: tuple, args: tuple, kwargs: dict,
+                leaves: list, ctx: Any) -> Any:
+    """Run the block eagerly under a tracer, cache the graph, and return the eager result."""
+    _check_retrace(block, state, sig)
+    tracer, graph, out, out_structure = _trace(block, args, kwargs, leaves, ctx)
+    cls = type(leaves[0]) if leaves else type(flatten(out)[0][0])
+    entry = _Entry(type(block).__name__, graph, graph.param_refs, out_structure, cls, ctx,
+                   getattr(block, "_flags", {}))
+    if STATE.recording:
+        entry.build_training(tracer.values)
+    state.cache[sig] = entry
+    state.last = entry
+    return out
+
+
+def _fill(entry: _Entry, prog: Program, leaves: list) -> list:
+    table = prog.new_table()
+    slot = prog.slot
+    g = entry.graph
+    for v, a in zip(g.inputs, leaves):
+        table[slot[v]] = a._data
+    ctx = entry.ctx
+    for v, p in zip(g.params, entry.params):
+        table[slot[v]] = p.data(ctx)._data
+    return table
+
+
+def _wrap_outputs(entry: _Entry, prog: Program, table: list, outputs: list[Var]) -> list:
+    cls, ctx = entry.cls, entry.ctx
+    result = []
+    for v in outputs:
+        value = table[prog.slot[v]]
+        if v in entry.graph.consts or v in entry.graph.inputs:
+            value = value.copy()
+        result.append(cls._wrap(value, ctx))
+    return result
+
+
+def _replay_inference(entry: _Entry, leaves: list) -> Any:
+    prog = entry.infer or entry.build_inference()
+    table = _fill(entry, prog, leaves)
+    arena = prog.acquire()
+    try:
+        _run(prog, table, arena, 0, None, entry.ctx)
+    finally:
+        prog.release(arena)
+    return unflatten(entry.out_structure, _wrap_outputs(entry, prog, table, entry.outputs))
+
+
+def _run(prog: Program, table: list, arena: list, start: int, stop: int | None, ctx: Any) -> None:
+    if ctx.device_type == "gpu":
+        with ctx.device():
+            prog.run(table, arena, start, stop)
+    else:
+        prog.run(table, arena, start, stop)
+
+
+class _Run:
+    """What a training replay leaves for its backward: the value table and its arena."""
+
+    __slots__ = ("entry", "table", "arena", "finalizer", "__weakref__")
+
+    def __init__(self, entry: _Entry, table: list, arena: list) -> None:
+        self.entry, self.table, self.arena = entry, table, arena
+        self.finalizer = weakref.finalize(self, entry.train.release, arena)
+
+
+def _replay_training(entry: _Entry, leaves: list) -> Any:
+    if entry.train is None:
+        raise errors.MXNetRuntimeError("internal: training program missing for a recorded call")
+    prog = entry.train
+    table = _fill(entry, prog, leaves)
+    arena = prog.acquire()
+    _run(prog, table, arena, 0, entry.split, entry.ctx)
+    outs = _wrap_outputs(entry, prog, table, entry.train_outputs)
+    ctx = entry.ctx
+    parents = [a._entry if v in entry.wrt else None for a, v in zip(leaves, entry.graph.inputs)]
+    parents += [p.data(ctx)._entry if v in entry.wrt else None
+                for v, p in zip(entry.graph.params, entry.params)]
+    needs = tuple(p is not None for p in parents)
+    if any(needs):
+        run = _Run(entry, table, arena)
+        node = Node(entry.op, {"hybrid_run": run}, (), tuple(Stub(o._data) for o in outs),
+                    tuple(parents), needs, entry.cls, ctx)
+        for j, o in enumerate(outs):
+            o._entry = (node, j)
+    else:
+        prog.release(arena)
+    return unflatten(entry.out_structure, outs)
+
+
+def _hybrid_vjp(g: Any, ins: tuple, outs: tuple, needs: tuple, hybrid_run: _Run) -> list:
+    """Backward of a replayed training call: run the backward half of its program."""
+    if STATE.recording:
+        raise errors.MXNetRuntimeError(
+            "higher-order gradients (create_graph=True) through a hybridized block are not "
+            "supported; call hybridize(False) on it for this computation"
+        )
+    entry = hybrid_run.entry
+    prog = entry.train
+    xp = entry.ctx.xp
+    table, arena = hybrid_run.table, hybrid_run.arena
+    if STATE.retain_graph:  # keep the residuals intact for a later backward
+        table = [v.copy() if hasattr(v, "copy") else v for v in table]
+        arena = prog._new_arena()
+    gs = g if isinstance(g, tuple) else (g,)
+    for seed, gi in zip(entry.seeds, gs):
+        if seed is not None:
+            table[prog.slot[seed]] = gi._data if gi is not None else xp.zeros(seed.shape,
+                                                                             seed.dtype)
+    _run(prog, table, arena, entry.split, None, entry.ctx)
+    by_var = {v: table[prog.slot[gv]] for v, gv in zip(entry.wrt, entry.grads) if gv is not None}
+    cls, ctx = entry.cls, entry.ctx
+    cots = []
+    for v, need in zip([*entry.graph.inputs, *entry.graph.params], needs):
+        value = by_var.get(v) if need else None
+        cots.append(cls._wrap(value, ctx) if value is not None else None)
+    if not STATE.retain_graph:
+        hybrid_run.finalizer.detach()
+        prog.release(hybrid_run.arena)
+        hybrid_run.table = None
+    return cots
+
+
+def trace(block: Any, *inputs: Any) -> Graph:
+    """The forward graph of ``block`` for these inputs (``hybrid.trace(net, x)``), without
+    caching it; runs one forward under ``autograd.pause()``."""
+    from ..autograd import pause
+
+    if is_tracing():
+        raise errors.MXNetRuntimeError("hybrid.trace cannot run inside another trace")
+    leaves, _ = flatten(inputs)
+    ctx = leaves[0].context if leaves else current_context()
+    with pause():
+        return _trace(block, inputs, {}, leaves, ctx)[1]

@@ -1,0 +1,103 @@
+"""The tracer: run a function once on real arrays while recording every registry op call as
+an equation. Tracing executes real values, so shapes are concrete and Python code that reads
+shapes or branches on them just works; only turning a traced *value* into a Python bool,
+number or NumPy array is refused, because that would bake one data-dependent branch into the
+graph.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .. import errors
+from ..ndarray import dispatch
+from ..ndarray.dispatch import ArrayBase
+from .graph import Eqn, Graph, Literal, Var
+
+__all__ = ["Tracer", "tracing", "is_tracing"]
+
+_CONTROL_FLOW_HELP = (
+    "A hybridized block is traced once per input signature and then replayed, so Python "
+    "control flow that depends on array *values* cannot be captured (the branch taken while "
+    "tracing would be baked into the graph). Instead: express the choice with array operations "
+    "(F.where(cond, a, b), masks, F.maximum ...); or compute the value outside the hybridized "
+    "block and pass it in; or call net.hybridize(False) to run this block eagerly. Shapes "
+    "(x.shape, x.dtype, x.context) are fine to use: they are fixed per signature."
+)
+
+
+class Tracer:
+    """Collects equations; maps each raw array (by identity) to the Var it holds."""
+
+    def __init__(self) -> None:
+        self.var_of: dict[int, Var] = {}
+        self.values: dict[Var, Any] = {}
+        self.eqns: list[Eqn] = []
+        self.consts: dict[Var, Any] = {}
+
+    # ---- variables --------------------------------------------------------------------------
+    def bind(self, raw: Any) -> Var:
+        """A fresh Var for a raw array (a graph input, a parameter, an op output)."""
+        var = Var(raw.shape, raw.dtype)
+        self.var_of[id(raw)] = var
+        self.values[var] = raw  # keeps the array alive, so ids stay unique during the trace
+        return var
+
+    def lookup(self, raw: Any) -> Var:
+        """The Var holding ``raw``; an array never seen before is captured as a constant."""
+        var = self.var_of.get(id(raw))
+        if var is None:
+            var = self.bind(raw)
+            self.consts[var] = raw
+        return var
+
+    def is_traced(self, raw: Any) -> bool:
+        var = self.var_of.get(id(raw))
+        return var is not None and var not in self.consts
+
+    # ---- the dispatch hook ------------------------------------------------------------------
+    def __call__(self, op: Any, args: tuple, attrs: dict, outputs: tuple) -> None:
+        ins = tuple(
+            self.lookup(a._data) if isinstance(a, ArrayBase) else Literal(a) for a in args
+        )
+        outs = tuple(self.bind(o._data) for o in outputs)
+        self.eqns.append(Eqn(op, ins, dict(attrs), outs))
+
+    def guard(self, array: ArrayBase, what: str) -> None:
+        """Refuse ``bool(x)``/``float(x)``/``x.asnumpy()``... on a traced value."""
+        if self.is_traced(array._data):
+            raise errors.TracerConversionError(
+                f"hybridize: {what} was called on a value computed inside a hybridized block "
+                f"(at {errors.user_frame()}). {_CONTROL_FLOW_HELP}"
+            )
+
+    def graph(self, inputs: list[Var], params: list[Var], outputs: list[Var],
+              param_refs: list[Any]) -> Graph:
+        return Graph(inputs, params, dict(self.consts), list(self.eqns), outputs, param_refs)
+
+
+class tracing:
+    """``with tracing(tracer):`` routes every op call through ``tracer`` (not re-entrant)."""
+
+    def __init__(self, tracer: Tracer) -> None:
+        self.tracer = tracer
+
+    def __enter__(self) -> Tracer:
+        if dispatch.trace_hook is not None:
+            raise errors.MXNetRuntimeError("a trace is already active")
+        dispatch.trace_hook = self.tracer
+        return self.tracer
+
+    def __exit__(self, *exc: Any) -> None:
+        dispatch.trace_hook = None
+
+
+def is_tracing() -> bool:
+    return dispatch.trace_hook is not None
+
+
+def trace_function(fn: Callable[..., Any], *args: Any) -> tuple[Tracer, Any]:
+    """Run ``fn(*args)`` under a fresh tracer; returns the tracer and fn's result."""
+    tracer = Tracer()
+    with tracing(tracer):
+        out = fn(*args)
+    return tracer, out
