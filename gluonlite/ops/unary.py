@@ -6,15 +6,18 @@ they differentiate again; rounding ops and ``sign`` have a zero gradient. The sp
 (erf, erfinv, gamma, gammaln, polygamma) come from scipy.special (cupyx.scipy.special on GPU),
 imported on first use; without scipy, slower pure-NumPy fallbacks serve the CPU.
 """
+
 from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy
 
 from ..errors import MXNetRuntimeError
+from .compare import keep_where
 from .registry import P, register
 
 __all__ = ["special"]
@@ -83,7 +86,7 @@ _FALLBACKS: dict[str, Callable[..., Any]] = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def special(xp: Any, name: str) -> Callable[..., Any]:
     """The special function ``name`` for arrays of ``xp``: cupyx.scipy.special on GPU,
     scipy.special on CPU, or a pure-NumPy fallback when scipy is not installed."""
@@ -112,8 +115,14 @@ def _unary(name: str, grad, doc: str, *, save_ins=(), save_outs=(), forward=None
             return getattr(xp, name)(x, out=out)
 
     register(
-        name, forward, grads=(grad,), save_ins=save_ins, save_outs=save_outs,
-        inplace=((0, 0),), accepts_out=True, doc=doc,
+        name,
+        forward,
+        grads=(grad,),
+        save_ins=save_ins,
+        save_outs=save_outs,
+        inplace=((0, 0),),
+        accepts_out=True,
+        doc=doc,
     )
 
 
@@ -131,55 +140,121 @@ def _inv_sqrt_of(g, value):
 
 # ---- exponentials and logarithms ----------------------------------------------------------------
 _unary("exp", lambda g, ins, outs: P.multiply(g, outs[0]), "Elementwise e**x.", save_outs=(0,))
-_unary("log", lambda g, ins, outs: P.true_divide(g, ins[0]), "Natural logarithm.",
-       save_ins=(0,))
-_unary("log1p", lambda g, ins, outs: P.true_divide(g, P.add(ins[0], 1.0)),
-       "log(1 + x), accurate for small x.", save_ins=(0,))
-_unary("expm1", lambda g, ins, outs: P.multiply(g, P.add(outs[0], 1.0)),
-       "exp(x) - 1, accurate for small x.", save_outs=(0,))
-_unary("log2", lambda g, ins, outs: P.true_divide(g, P.multiply(ins[0], math.log(2.0))),
-       "Base-2 logarithm.", save_ins=(0,))
-_unary("log10", lambda g, ins, outs: P.true_divide(g, P.multiply(ins[0], math.log(10.0))),
-       "Base-10 logarithm.", save_ins=(0,))
+_unary("log", lambda g, ins, outs: P.true_divide(g, ins[0]), "Natural logarithm.", save_ins=(0,))
+_unary(
+    "log1p",
+    lambda g, ins, outs: P.true_divide(g, P.add(ins[0], 1.0)),
+    "log(1 + x), accurate for small x.",
+    save_ins=(0,),
+)
+_unary(
+    "expm1",
+    lambda g, ins, outs: P.multiply(g, P.add(outs[0], 1.0)),
+    "exp(x) - 1, accurate for small x.",
+    save_outs=(0,),
+)
+_unary(
+    "log2",
+    lambda g, ins, outs: P.true_divide(g, P.multiply(ins[0], math.log(2.0))),
+    "Base-2 logarithm.",
+    save_ins=(0,),
+)
+_unary(
+    "log10",
+    lambda g, ins, outs: P.true_divide(g, P.multiply(ins[0], math.log(10.0))),
+    "Base-10 logarithm.",
+    save_ins=(0,),
+)
 
 # ---- powers -------------------------------------------------------------------------------------
-_unary("sqrt", lambda g, ins, outs: P.true_divide(g, P.multiply(outs[0], 2.0)),
-       "Square root.", save_outs=(0,))
-_unary("cbrt", lambda g, ins, outs: P.true_divide(g, P.multiply(P.square(outs[0]), 3.0)),
-       "Cube root (real, also of negative numbers).", save_outs=(0,))
-_unary("square", lambda g, ins, outs: P.multiply(g, P.multiply(ins[0], 2.0)), "x * x.",
-       save_ins=(0,))
-_unary("reciprocal", lambda g, ins, outs: P.negative(P.multiply(g, P.square(outs[0]))),
-       "1 / x.", save_outs=(0,))
-_unary("abs", lambda g, ins, outs: P.multiply(g, P.sign(ins[0])),
-       "Absolute value (gradient 0 at 0).", save_ins=(0,))
+_unary(
+    "sqrt",
+    lambda g, ins, outs: P.true_divide(g, P.multiply(outs[0], 2.0)),
+    "Square root.",
+    save_outs=(0,),
+)
+_unary(
+    "cbrt",
+    lambda g, ins, outs: P.true_divide(g, P.multiply(P.square(outs[0]), 3.0)),
+    "Cube root (real, also of negative numbers).",
+    save_outs=(0,),
+)
+_unary(
+    "square", lambda g, ins, outs: P.multiply(g, P.multiply(ins[0], 2.0)), "x * x.", save_ins=(0,)
+)
+_unary(
+    "reciprocal",
+    lambda g, ins, outs: P.negative(P.multiply(g, P.square(outs[0]))),
+    "1 / x.",
+    save_outs=(0,),
+)
+_unary(
+    "abs",
+    lambda g, ins, outs: P.multiply(g, P.sign(ins[0])),
+    "Absolute value (gradient 0 at 0).",
+    save_ins=(0,),
+)
 _unary("sign", _zero_grad, "-1, 0 or 1 by the sign of x (zero gradient).")
 
 # ---- trigonometric and hyperbolic ---------------------------------------------------------------
 _unary("sin", lambda g, ins, outs: P.multiply(g, P.cos(ins[0])), "Sine.", save_ins=(0,))
-_unary("cos", lambda g, ins, outs: P.negative(P.multiply(g, P.sin(ins[0]))), "Cosine.",
-       save_ins=(0,))
-_unary("tan", lambda g, ins, outs: P.multiply(g, P.add(P.square(outs[0]), 1.0)), "Tangent.",
-       save_outs=(0,))
-_unary("tanh", lambda g, ins, outs: P.multiply(g, P.subtract(1.0, P.square(outs[0]))),
-       "Hyperbolic tangent.", save_outs=(0,))
-_unary("sinh", lambda g, ins, outs: P.multiply(g, P.cosh(ins[0])), "Hyperbolic sine.",
-       save_ins=(0,))
-_unary("cosh", lambda g, ins, outs: P.multiply(g, P.sinh(ins[0])), "Hyperbolic cosine.",
-       save_ins=(0,))
-_unary("arcsin", lambda g, ins, outs: _inv_sqrt_of(g, P.subtract(1.0, P.square(ins[0]))),
-       "Inverse sine.", save_ins=(0,))
-_unary("arccos",
-       lambda g, ins, outs: P.negative(_inv_sqrt_of(g, P.subtract(1.0, P.square(ins[0])))),
-       "Inverse cosine.", save_ins=(0,))
-_unary("arctan", lambda g, ins, outs: P.true_divide(g, P.add(P.square(ins[0]), 1.0)),
-       "Inverse tangent.", save_ins=(0,))
-_unary("arcsinh", lambda g, ins, outs: _inv_sqrt_of(g, P.add(P.square(ins[0]), 1.0)),
-       "Inverse hyperbolic sine.", save_ins=(0,))
-_unary("arccosh", lambda g, ins, outs: _inv_sqrt_of(g, P.subtract(P.square(ins[0]), 1.0)),
-       "Inverse hyperbolic cosine.", save_ins=(0,))
-_unary("arctanh", lambda g, ins, outs: P.true_divide(g, P.subtract(1.0, P.square(ins[0]))),
-       "Inverse hyperbolic tangent.", save_ins=(0,))
+_unary(
+    "cos", lambda g, ins, outs: P.negative(P.multiply(g, P.sin(ins[0]))), "Cosine.", save_ins=(0,)
+)
+_unary(
+    "tan",
+    lambda g, ins, outs: P.multiply(g, P.add(P.square(outs[0]), 1.0)),
+    "Tangent.",
+    save_outs=(0,),
+)
+_unary(
+    "tanh",
+    lambda g, ins, outs: P.multiply(g, P.subtract(1.0, P.square(outs[0]))),
+    "Hyperbolic tangent.",
+    save_outs=(0,),
+)
+_unary(
+    "sinh", lambda g, ins, outs: P.multiply(g, P.cosh(ins[0])), "Hyperbolic sine.", save_ins=(0,)
+)
+_unary(
+    "cosh", lambda g, ins, outs: P.multiply(g, P.sinh(ins[0])), "Hyperbolic cosine.", save_ins=(0,)
+)
+_unary(
+    "arcsin",
+    lambda g, ins, outs: _inv_sqrt_of(g, P.subtract(1.0, P.square(ins[0]))),
+    "Inverse sine.",
+    save_ins=(0,),
+)
+_unary(
+    "arccos",
+    lambda g, ins, outs: P.negative(_inv_sqrt_of(g, P.subtract(1.0, P.square(ins[0])))),
+    "Inverse cosine.",
+    save_ins=(0,),
+)
+_unary(
+    "arctan",
+    lambda g, ins, outs: P.true_divide(g, P.add(P.square(ins[0]), 1.0)),
+    "Inverse tangent.",
+    save_ins=(0,),
+)
+_unary(
+    "arcsinh",
+    lambda g, ins, outs: _inv_sqrt_of(g, P.add(P.square(ins[0]), 1.0)),
+    "Inverse hyperbolic sine.",
+    save_ins=(0,),
+)
+_unary(
+    "arccosh",
+    lambda g, ins, outs: _inv_sqrt_of(g, P.subtract(P.square(ins[0]), 1.0)),
+    "Inverse hyperbolic cosine.",
+    save_ins=(0,),
+)
+_unary(
+    "arctanh",
+    lambda g, ins, outs: P.true_divide(g, P.subtract(1.0, P.square(ins[0]))),
+    "Inverse hyperbolic tangent.",
+    save_ins=(0,),
+)
 
 # ---- rounding (NumPy semantics: round and rint go half to even) ---------------------------------
 for _name, _doc in [
@@ -198,22 +273,31 @@ _unary(
     lambda g, ins, outs: P.multiply(
         g, P.multiply(P.exp(P.negative(P.square(ins[0]))), _TWO_OVER_SQRT_PI)
     ),
-    "Gauss error function.", save_ins=(0,), forward=_special_forward("erf"),
+    "Gauss error function.",
+    save_ins=(0,),
+    forward=_special_forward("erf"),
 )
 _unary(
     "erfinv",
     lambda g, ins, outs: P.multiply(g, P.multiply(P.exp(P.square(outs[0])), _SQRT_PI_OVER_TWO)),
-    "Inverse of erf on (-1, 1).", save_outs=(0,), forward=_special_forward("erfinv"),
+    "Inverse of erf on (-1, 1).",
+    save_outs=(0,),
+    forward=_special_forward("erfinv"),
 )
 _unary(
     "gamma",
     lambda g, ins, outs: P.multiply(g, P.multiply(outs[0], P.polygamma(ins[0], n=0))),
-    "The gamma function.", save_ins=(0,), save_outs=(0,), forward=_special_forward("gamma"),
+    "The gamma function.",
+    save_ins=(0,),
+    save_outs=(0,),
+    forward=_special_forward("gamma"),
 )
 _unary(
     "gammaln",
     lambda g, ins, outs: P.multiply(g, P.polygamma(ins[0], n=0)),
-    "log|gamma(x)|.", save_ins=(0,), forward=_special_forward("gammaln"),
+    "log|gamma(x)|.",
+    save_ins=(0,),
+    forward=_special_forward("gammaln"),
 )
 
 
@@ -234,7 +318,8 @@ register(
 # ---- relu: a primitive for speed (one pass forward, one mask backward) --------------------------
 _unary(
     "relu",
-    lambda g, ins, outs: P.where(P.greater(outs[0], 0), g, 0.0),
-    "max(x, 0); the gradient at 0 is 0.", save_outs=(0,),
+    lambda g, ins, outs: keep_where(g, P.greater(outs[0], 0)),
+    "max(x, 0); the gradient at 0 is 0.",
+    save_outs=(0,),
     forward=lambda xp, x, out=None: xp.maximum(x, 0, out=out),
 )
