@@ -1,13 +1,10 @@
 """Binary arithmetic primitives with NumPy broadcasting, negation and dtype casts."""
 from __future__ import annotations
 
+from .compare import keep_where
 from .registry import P, register
 
 __all__: list[str] = []
-
-
-def _mask_like(mask, g):
-    return P.multiply(g, P.astype(mask, dtype=g.dtype))
 
 
 register(
@@ -60,8 +57,8 @@ register(
     "maximum",
     lambda xp, a, b, out=None: xp.maximum(a, b, out=out),
     grads=(
-        lambda g, ins, outs: _mask_like(P.greater_equal(ins[0], ins[1]), g),
-        lambda g, ins, outs: _mask_like(P.less(ins[0], ins[1]), g),
+        lambda g, ins, outs: keep_where(g, P.greater_equal(ins[0], ins[1])),
+        lambda g, ins, outs: keep_where(g, P.less(ins[0], ins[1])),
     ),
     save_ins=(0, 1), broadcasting=True, inplace=((0, 0), (1, 0)), accepts_out=True,
     doc="Elementwise maximum with broadcasting; ties send the gradient to the first input.",
@@ -70,8 +67,8 @@ register(
     "minimum",
     lambda xp, a, b, out=None: xp.minimum(a, b, out=out),
     grads=(
-        lambda g, ins, outs: _mask_like(P.less_equal(ins[0], ins[1]), g),
-        lambda g, ins, outs: _mask_like(P.greater(ins[0], ins[1]), g),
+        lambda g, ins, outs: keep_where(g, P.less_equal(ins[0], ins[1])),
+        lambda g, ins, outs: keep_where(g, P.greater(ins[0], ins[1])),
     ),
     save_ins=(0, 1), broadcasting=True, inplace=((0, 0), (1, 0)), accepts_out=True,
     doc="Elementwise minimum with broadcasting; ties send the gradient to the first input.",
