@@ -11,6 +11,8 @@ from __future__ import annotations
 from heapq import heappop, heappush
 from typing import Any, Sequence
 
+import numpy
+
 from ..errors import MXNetRuntimeError, MXNetValueError
 from ..ops.registry import P
 from ..ops.shape_utils import sum_to
@@ -37,13 +39,30 @@ def _accumulate(grads: dict, heap: list, node, idx: int, value) -> None:
     slots[idx] = value if old is None else P.add(old, value)
 
 
+_ONES: dict = {}
+
+
+def _ones(xp: Any, shape: tuple, dtype: Any, create_graph: bool) -> Any:
+    """The default head gradient. On NumPy a cached read-only array: backward only reads it
+    (leaves copy it), and a write would fail loudly rather than corrupt the cache."""
+    if xp is not numpy or create_graph:
+        return xp.ones(shape, dtype)
+    key = (shape, dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) > 256:
+            _ONES.clear()
+        ones = _ONES[key] = numpy.ones(shape, dtype)
+        ones.flags.writeable = False
+    return ones
+
+
 def _rewrap(values: tuple, entries, cls, ctx) -> tuple:
     """Kept raw values as arrays again, linked to their tape entries (so that with create_graph
     the gradient's own ops connect to the original graph); stubs and scalars pass through."""
     array_type = ctx.xp.ndarray
-    return tuple(
-        cls._wrap(v, ctx, e) if isinstance(v, array_type) else v for v, e in zip(values, entries)
-    )
+    return [cls._wrap(v, ctx, e) if isinstance(v, array_type) else v
+            for v, e in zip(values, entries)]
 
 
 def _run_node(node: Node, slots: list, retain_graph: bool):
@@ -62,7 +81,7 @@ def _run_node(node: Node, slots: list, retain_graph: bool):
     cots = op.vjp(g, ins, outs, node.needs, **node.attrs)
     if not retain_graph:
         node.ins = node.outs = None
-    if op.broadcasting:
+    if node.broadcast:
         cots = [
             sum_to(c, x.shape) if c is not None and c.shape != x.shape else c
             for c, x in zip(cots, ins)
@@ -93,13 +112,16 @@ def run_backward(
                 "arrays that called attach_grad() (or it was computed under autograd.pause())"
             )
         if hg is None:
-            hg = type(h)._wrap(h._ctx.xp.ones(h._data.shape, h._data.dtype), h._ctx)
+            hg = type(h)._wrap(_ones(h._ctx.xp, h._data.shape, h._data.dtype, create_graph),
+                               h._ctx)
         elif hg.shape != h.shape:
             raise MXNetValueError(f"head gradient shape {hg.shape} != head shape {h.shape}")
         _accumulate(grads, heap, h._entry[0], h._entry[1], hg)
 
-    targets = {}
+    targets: dict = {}
+    found: list = []
     if variables is not None:
+        found = [None] * len(variables)
         for i, v in enumerate(variables):
             if v._entry is None:
                 raise MXNetValueError(
@@ -107,7 +129,6 @@ def run_backward(
                     "autograd.record()"
                 )
             targets.setdefault(v._entry, []).append(i)
-    found: list = [None] * (len(variables) if variables is not None else 0)
 
     saved_recording, saved_retain = STATE.recording, STATE.retain_graph
     STATE.recording, STATE.retain_graph = create_graph, retain_graph

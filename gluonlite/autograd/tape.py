@@ -42,14 +42,17 @@ class Stub:
 class Node:
     """One recorded op call.
 
-    ins/outs: kept values (raw arrays), stubs or Python scalars; None once freed by backward.
+    ins: kept inputs (raw arrays), shape/dtype stubs of the others, or Python scalars.
+    outs: kept outputs (raw arrays) or None. Both become None once freed by backward.
     parents: per input, the (node, output index) entry it came from, or None (no gradient).
     cls, ctx: the array class and context used to re-wrap kept values during backward.
+    broadcast: an input of a broadcasting op had another shape than the output.
     """
 
-    __slots__ = ("op", "attrs", "ins", "outs", "parents", "needs", "seq", "cls", "ctx")
+    __slots__ = ("op", "attrs", "ins", "outs", "parents", "needs", "seq", "cls", "ctx",
+                 "broadcast")
 
-    def __init__(self, op, attrs, ins, outs, parents, needs, cls, ctx) -> None:
+    def __init__(self, op, attrs, ins, outs, parents, needs, cls, ctx, broadcast=False) -> None:
         self.op = op
         self.attrs = attrs
         self.ins = ins
@@ -59,6 +62,7 @@ class Node:
         self.seq = next_seq()
         self.cls = cls
         self.ctx = ctx
+        self.broadcast = broadcast  # some input was stretched: backward must sum it back
 
     @property
     def num_outputs(self) -> int:

@@ -157,21 +157,25 @@ def _record(op, args, raw, attrs, outs_raw, outputs, cls, ctx) -> None:
     ins = []
     parents = []
     needs = []
+    broadcast = False
+    out_shape = outs_raw[0].shape if op.broadcasting else None
     for i, a in enumerate(args):
         if isinstance(a, ArrayBase):
             entry = None if i in nondiff else a._entry
             ins.append(raw[i] if i in save_ins else Stub(raw[i]))
+            if out_shape is not None and raw[i].shape != out_shape:
+                broadcast = True
         else:
             entry = None
             ins.append(a)
         parents.append(entry)
         needs.append(entry is not None)
     save_outs = op.save_outs
-    if len(outs_raw) == 1:
-        outs = (outs_raw[0] if save_outs else Stub(outs_raw[0]),)
+    if save_outs:
+        outs = tuple(o if j in save_outs else None for j, o in enumerate(outs_raw))
     else:
-        outs = tuple(o if j in save_outs else Stub(o) for j, o in enumerate(outs_raw))
-    node = Node(op, attrs, tuple(ins), outs, tuple(parents), tuple(needs), cls, ctx)
+        outs = (None,) * len(outs_raw)
+    node = Node(op, attrs, tuple(ins), outs, tuple(parents), tuple(needs), cls, ctx, broadcast)
     for j, o in enumerate(outputs):
         o._entry = (node, j)
 

@@ -18,7 +18,7 @@ from ..autograd.tape import Leaf
 from ..context import Context, cpu
 from ..ops.registry import P
 from . import dispatch as _dispatch
-from .dispatch import ArrayBase, invoke_inplace
+from .dispatch import ArrayBase, invoke, invoke_inplace
 
 __all__ = ["NDArray"]
 
@@ -224,10 +224,11 @@ class NDArray(ArrayBase):
 
     def _binary(op, reflected=False):  # noqa: N805  (builds methods at class creation)
         def method(self, other):
-            other = self._operand(other)
-            if other is NotImplemented:
-                return NotImplemented
-            return op(other, self) if reflected else op(self, other)
+            if other.__class__ not in _SCALARS and not isinstance(other, ArrayBase):
+                other = self._operand(other)
+                if other is NotImplemented:
+                    return NotImplemented
+            return invoke(op, (other, self) if reflected else (self, other), {})
 
         return method
 
