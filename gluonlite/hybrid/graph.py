@@ -30,6 +30,10 @@ class Var:
         self.dtype = numpy.dtype(dtype)
 
     @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
     def nbytes(self) -> int:
         n = self.dtype.itemsize
         for d in self.shape:
@@ -81,6 +85,7 @@ class Graph:
     eqns: list[Eqn]
     outputs: list[Var]
     param_refs: list[Any] = field(default_factory=list)  # the Parameter behind each param var
+    regions: list[Any] = field(default_factory=list)  # MXNet operator calls, for export
 
     def check(self) -> Graph:
         """Raise if a Var is assigned twice or used before it is defined."""
@@ -101,6 +106,12 @@ class Graph:
             if v not in defined:
                 raise MXNetValueError(f"graph check: output {v} is never defined")
         return self
+
+    def memory_plan(self):
+        """The memory planner's buffers for this graph's equations (outputs kept)."""
+        from .memory import plan_memory
+
+        return plan_memory(self.eqns, self.outputs)
 
     def __str__(self) -> str:
         ins = " ".join(f"{v}:{_type(v)}" for v in self.inputs)

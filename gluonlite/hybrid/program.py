@@ -56,6 +56,10 @@ class Program:
         self._idle: list[list] = []
         self.arenas_made = 0
 
+    def allocating_steps(self) -> int:
+        """Steps that allocate a fresh array on every run (no planned ``out=`` buffer)."""
+        return sum(1 for s in self.steps if s.out_buf < 0 and s.outs and not s.op.view)
+
     # ---- memory ---------------------------------------------------------------------------
     def _new_arena(self) -> list:
         """Views of freshly allocated byte buffers, one per planned value slot."""

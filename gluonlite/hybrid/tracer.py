@@ -25,6 +25,21 @@ _CONTROL_FLOW_HELP = (
 )
 
 
+class Region:
+    """A call of an MXNet-named operator (``FullyConnected``...) spanning equations
+    ``[start, stop)``: export writes it as one MXNet node."""
+
+    __slots__ = ("name", "attrs", "ins", "outs", "start", "stop")
+
+    def __init__(self, name: str, attrs: dict, ins: list, start: int) -> None:
+        self.name, self.attrs, self.ins, self.start = name, attrs, ins, start
+        self.outs: list[Var] = []
+        self.stop = start
+
+    def __repr__(self) -> str:
+        return f"<Region {self.name} eqns[{self.start}:{self.stop}]>"
+
+
 class Tracer:
     """Collects equations; maps each raw array (by identity) to the Var it holds."""
 
@@ -33,6 +48,26 @@ class Tracer:
         self.values: dict[Var, Any] = {}
         self.eqns: list[Eqn] = []
         self.consts: dict[Var, Any] = {}
+        self.regions: list[Region] = []
+        self._depth = 0
+
+    # ---- operator regions (for export) -------------------------------------------------------
+    def enter_region(self, name: str, inputs: list, attrs: dict) -> Region | None:
+        """Open a region for an MXNet operator call; nested calls belong to the outer one."""
+        self._depth += 1
+        if self._depth > 1:
+            return None
+        ins = [self.lookup(a._data) if isinstance(a, ArrayBase) else None for a in inputs]
+        return Region(name, attrs, ins, len(self.eqns))
+
+    def exit_region(self, region: Region | None, outputs: Any) -> None:
+        self._depth -= 1
+        if region is None:
+            return
+        outs = outputs if isinstance(outputs, (list, tuple)) else (outputs,)
+        region.outs = [self.lookup(o._data) for o in outs if isinstance(o, ArrayBase)]
+        region.stop = len(self.eqns)
+        self.regions.append(region)
 
     # ---- variables --------------------------------------------------------------------------
     def bind(self, raw: Any) -> Var:
@@ -72,7 +107,9 @@ class Tracer:
 
     def graph(self, inputs: list[Var], params: list[Var], outputs: list[Var],
               param_refs: list[Any]) -> Graph:
-        return Graph(inputs, params, dict(self.consts), list(self.eqns), outputs, param_refs)
+        graph = Graph(inputs, params, dict(self.consts), list(self.eqns), outputs, param_refs)
+        graph.regions = list(self.regions)
+        return graph
 
 
 class tracing:

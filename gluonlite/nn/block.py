@@ -20,12 +20,14 @@ __all__ = ["Block", "HybridBlock", "HookHandle"]
 
 _name_counts: dict[str, int] = {}
 _hybrid_call: Callable | None = None  # installed by gluonlite.hybrid
+_hybrid_export: Callable | None = None
 
 
-def set_hybrid_call(fn: Callable) -> None:
-    """Install the hybridized-call implementation (done once by ``gluonlite.hybrid``)."""
-    global _hybrid_call
-    _hybrid_call = fn
+def set_hybrid_hooks(call: Callable, export: Callable) -> None:
+    """Install hybridized calls and export (done once by ``gluonlite.hybrid``, the layer above:
+    this is how nn reaches it without importing it)."""
+    global _hybrid_call, _hybrid_export
+    _hybrid_call, _hybrid_export = call, export
 _name_lock = threading.Lock()
 
 
@@ -316,6 +318,13 @@ class HybridBlock(Block):
         self._flags = {"static_alloc": static_alloc, "static_shape": static_shape, **kwargs}
         self.__dict__.pop("_hybrid_state", None)  # new flags: trace again
         super().hybridize(active, static_alloc=static_alloc, static_shape=static_shape, **kwargs)
+
+    def export(self, path: str, epoch: int = 0, remove_amp_cast: bool = True) -> tuple[str, str]:
+        """Write ``path-symbol.json`` and ``path-%04d.params`` (MXNet's formats) from the graph
+        of the latest hybridized call; ``SymbolBlock.imports`` loads them without this class."""
+        if _hybrid_export is None:
+            raise RuntimeError("gluonlite.hybrid is not loaded")
+        return _hybrid_export(self, path, epoch, remove_amp_cast)
 
     def infer_shape(self, *args: Any) -> None:
         """Set the unknown dimensions of this block's parameters from the inputs."""
