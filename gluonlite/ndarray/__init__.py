@@ -43,7 +43,7 @@ for _op in _registry.all_ops():
     globals()[_op.name] = _nd_function(_op)
 
 from . import (  # noqa: E402  (after the registry names: these override them)
-    mx_basic, mx_index, mx_linalg, mx_math, mx_nn, mx_reduce, mx_shape,
+    indexing, mx_basic, mx_index, mx_linalg, mx_math, mx_nn, mx_reduce, mx_shape,
 )
 from . import linalg, random, sparse  # noqa: E402,F401  (nd.linalg, nd.random, nd.sparse)
 from .serialization import load, load_frombuffer, save  # noqa: E402
@@ -51,7 +51,7 @@ from .serialization import load, load_frombuffer, save  # noqa: E402
 NDArray.tostype = sparse.tostype
 cast_storage = sparse.cast_storage
 
-_COMPAT_MODULES = [mx_basic, mx_math, mx_reduce, mx_shape, mx_index, mx_linalg, mx_nn]
+_COMPAT_MODULES = [mx_basic, mx_math, mx_reduce, mx_shape, mx_index, mx_linalg, mx_nn, indexing]
 
 for _mod in _COMPAT_MODULES:
     for _name in _mod.__all__:
