@@ -11,6 +11,8 @@ from . import init, nn
 from . import init as initializer
 from . import hybrid, random
 from . import loss, metric, model_zoo
+from . import image
+from . import image as img
 from .base import MXNetError
 from .context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
 
@@ -19,5 +21,5 @@ __version__ = "0.1.0"
 __all__ = [
     "base", "context", "errors", "ops", "ndarray", "nd", "autograd", "MXNetError", "Context",
     "cpu", "cpu_pinned", "gpu", "current_context", "num_gpus", "__version__", "init",
-    "initializer", "nn", "hybrid", "random", "loss", "metric", "model_zoo",
+    "initializer", "nn", "hybrid", "random", "loss", "metric", "model_zoo", "image", "img",
 ]

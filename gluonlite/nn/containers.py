@@ -21,9 +21,9 @@ class _SequentialMixin:
         for block in self._children.values():
             x = block(x, *args)
             args = ()
-            if isinstance(x, (tuple, list)) and len(self._children) > 1:
+            if isinstance(x, (tuple, list)):
                 x, *args = x
-        return x
+        return (x, *args) if args else x
 
     def __getitem__(self, key: int | slice) -> Any:
         layers = list(self._children.values())[key]
