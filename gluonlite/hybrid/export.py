@@ -119,7 +119,7 @@ def export_block(block: Any, path: str, epoch: int = 0, remove_amp_cast: bool = 
     entry = state.last
     graph = entry.graph
     structural = {}
-    for name, p in block._collect_params_with_prefix().items():
+    for name, p in block._collect_params_with_prefix(saved=True).items():
         structural.setdefault(id(p), name)
     names: dict[Var, str] = {}
     arrays = {}

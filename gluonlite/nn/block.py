@@ -135,12 +135,12 @@ class Block:
             if id(p) not in registered:
                 yield name, p
 
-    def _collect_params_with_prefix(self, prefix: str = "") -> OrderedDict:
-        """Structural name → parameter for this block and its descendants (the names that
-        save_parameters writes)."""
+    def _collect_params_with_prefix(self, prefix: str = "", saved: bool = False) -> OrderedDict:
+        """Structural name → parameter for this block and its descendants. ``saved`` asks for
+        the names files use, which only MXNet's rnn layers spell differently."""
         out = OrderedDict((prefix + name, p) for name, p in self._own_params())
         for cname, child in self._children.items():
-            out.update(child._collect_params_with_prefix(f"{prefix}{cname}."))
+            out.update(child._collect_params_with_prefix(f"{prefix}{cname}.", saved))
         return out
 
     def collect_params(self, select: str | None = None) -> ParameterDict:
@@ -209,7 +209,7 @@ class Block:
         from ..ndarray import save
 
         arrays, seen = {}, set()
-        for name, p in self._collect_params_with_prefix().items():
+        for name, p in self._collect_params_with_prefix(saved=True).items():
             if deduplicate and id(p) in seen:
                 continue
             seen.add(id(p))
@@ -226,7 +226,7 @@ class Block:
         loaded = load(filename)
         if not isinstance(loaded, dict):
             raise MXNetValueError(f"{filename} holds a list of arrays, not named parameters")
-        params = self._collect_params_with_prefix()
+        params = self._collect_params_with_prefix(saved=True)
         loaded = self._rename_loaded(loaded, params)
         assign_loaded(params, loaded, filename, ctx, allow_missing, ignore_extra, cast_dtype,
                       dtype_source)
