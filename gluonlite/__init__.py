@@ -8,6 +8,9 @@ from . import ndarray
 from . import ndarray as nd
 from . import autograd
 from . import init, nn, rnn
+from . import kvstore, lr_scheduler, optimizer, utils
+from . import kvstore as kv
+from .trainer import Trainer
 from . import init as initializer
 from . import hybrid, random
 from . import loss, metric, model_zoo
@@ -21,5 +24,5 @@ __version__ = "0.1.0"
 __all__ = [
     "base", "context", "errors", "ops", "ndarray", "nd", "autograd", "MXNetError", "Context",
     "cpu", "cpu_pinned", "gpu", "current_context", "num_gpus", "__version__", "init",
-    "initializer", "nn", "rnn", "hybrid", "random", "loss", "metric", "model_zoo", "image", "img",
+    "initializer", "nn", "rnn", "optimizer", "lr_scheduler", "kvstore", "kv", "utils", "Trainer", "hybrid", "random", "loss", "metric", "model_zoo", "image", "img",
 ]

@@ -7,6 +7,11 @@ from .registry import P, register
 __all__: list[str] = []
 
 
+def _minus_one(b):
+    """b - 1, staying a Python number for a scalar exponent (no array on another device)."""
+    return b - 1 if isinstance(b, (int, float)) else P.subtract(b, 1)
+
+
 register(
     "add",
     lambda xp, a, b, out=None: xp.add(a, b, out=out),
@@ -45,9 +50,7 @@ register(
     "power",
     lambda xp, a, b, out=None: xp.power(a, b, out=out),
     grads=(
-        lambda g, ins, outs: P.multiply(
-            g, P.multiply(ins[1], P.power(ins[0], P.subtract(ins[1], 1)))
-        ),
+        lambda g, ins, outs: P.multiply(g, P.multiply(ins[1], P.power(ins[0], _minus_one(ins[1])))),
         lambda g, ins, outs: P.multiply(g, P.multiply(outs[0], P.log(ins[0]))),
     ),
     save_ins=(0, 1), save_outs=(0,), broadcasting=True, accepts_out=True,
