@@ -198,20 +198,20 @@ def _numpy_mlp(x, onehot, params):
 
     def step():
         np.matmul(x, w1.T, out=h1)
-        h1 += b1
+        np.add(h1, b1, out=h1)
         np.maximum(h1, 0, out=h1)
         np.matmul(h1, w2.T, out=h2)
-        h2 += b2
+        np.add(h2, b2, out=h2)
         np.maximum(h2, 0, out=h2)
         np.matmul(h2, w3.T, out=logits)
-        logits += b3
+        np.add(logits, b3, out=logits)
         loss = _softmax_ce(logits, onehot, d3)
         np.matmul(d3.T, h2, out=gw[2])
         np.matmul(d3, w3, out=d2)
-        d2 *= h2 > 0
+        np.multiply(d2, h2 > 0, out=d2)
         np.matmul(d2.T, h1, out=gw[1])
         np.matmul(d2, w2, out=d1)
-        d1 *= h1 > 0
+        np.multiply(d1, h1 > 0, out=d1)
         np.matmul(d1.T, x, out=gw[0])
         for w, b, g, d in ((w1, b1, gw[0], d1), (w2, b2, gw[1], d2), (w3, b3, gw[2], d3)):
             b -= LR * d.sum(axis=0)

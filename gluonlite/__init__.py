@@ -16,6 +16,7 @@ from . import hybrid, random
 from . import loss, metric, model_zoo
 from . import image
 from . import image as img
+from . import gluon
 from .base import MXNetError
 from .context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
 
@@ -24,5 +25,5 @@ __version__ = "0.1.0"
 __all__ = [
     "base", "context", "errors", "ops", "ndarray", "nd", "autograd", "MXNetError", "Context",
     "cpu", "cpu_pinned", "gpu", "current_context", "num_gpus", "__version__", "init",
-    "initializer", "nn", "rnn", "optimizer", "lr_scheduler", "kvstore", "kv", "utils", "Trainer", "hybrid", "random", "loss", "metric", "model_zoo", "image", "img",
+    "initializer", "nn", "rnn", "optimizer", "lr_scheduler", "kvstore", "kv", "utils", "Trainer", "hybrid", "random", "loss", "metric", "model_zoo", "image", "img", "gluon",
 ]

@@ -211,13 +211,16 @@ def invoke_inplace(op, target: ArrayBase, args: tuple, attrs: dict) -> ArrayBase
         target._data = result._data
         target._entry = result._entry
         return target
-    raw = [a._data if isinstance(a, ArrayBase) else a for a in args]
     out = target._data
+    if isinstance(out, _np_ndarray) and not out.flags.writeable:  # a broadcast view: own it
+        out = target._data = out.copy()
+    raw = [a._data if isinstance(a, ArrayBase) else a for a in args]
+    xp = target._ctx.xp
     try:
-        if op.accepts_out and target._ctx.xp is numpy:
-            op.forward(numpy, *raw, out=out, **attrs)
+        if op.accepts_out:
+            op.forward(xp, *raw, out=out, **attrs)
         else:
-            target._ctx.xp.copyto(out, op.forward(target._ctx.xp, *raw, **attrs), casting="unsafe")
+            xp.copyto(out, op.forward(xp, *raw, **attrs), casting="unsafe")
     except (ValueError, TypeError, IndexError) as exc:
         raise op_error(op, args, attrs, exc) from None
     return target
