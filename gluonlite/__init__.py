@@ -13,7 +13,7 @@ from . import kvstore as kv
 from .trainer import Trainer
 from . import init as initializer
 from . import hybrid, random
-from . import loss, metric, model_zoo
+from . import data, loss, metric, model_zoo
 from . import image
 from . import image as img
 from . import gluon
@@ -25,5 +25,5 @@ __version__ = "0.1.0"
 __all__ = [
     "base", "context", "errors", "ops", "ndarray", "nd", "autograd", "MXNetError", "Context",
     "cpu", "cpu_pinned", "gpu", "current_context", "num_gpus", "__version__", "init",
-    "initializer", "nn", "rnn", "optimizer", "lr_scheduler", "kvstore", "kv", "utils", "Trainer", "hybrid", "random", "loss", "metric", "model_zoo", "image", "img", "gluon",
+    "initializer", "nn", "rnn", "optimizer", "lr_scheduler", "kvstore", "kv", "utils", "Trainer", "hybrid", "random", "data", "loss", "metric", "model_zoo", "image", "img", "gluon",
 ]
