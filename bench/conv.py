@@ -7,6 +7,7 @@ One timed call = forward under ``autograd.record()`` + backward with a fixed hea
 
     python bench/conv.py [repeats]
 """
+
 from __future__ import annotations
 
 import sys
@@ -34,7 +35,7 @@ SHAPES = [
 def _arrays(shape, filters, k, stride, pad):
     rng = np.random.RandomState(0)
     x = rng.standard_normal(shape).astype(np.float32)
-    w = (rng.standard_normal((filters, shape[1], k, k)) * np.sqrt(2.0 / (shape[1] * k * k)))
+    w = rng.standard_normal((filters, shape[1], k, k)) * np.sqrt(2.0 / (shape[1] * k * k))
     out = (shape[2] + 2 * pad - k) // stride + 1
     g = rng.standard_normal((shape[0], filters, out, out)).astype(np.float32)
     return x, w.astype(np.float32), np.zeros(filters, np.float32), g
@@ -48,8 +49,16 @@ def gluonlite_step(shape, filters, k, stride, pad, bias, x_grad):
 
     def step():
         with autograd.record():
-            y = nd.Convolution(x, w, b if bias else None, kernel=(k, k), stride=(stride, stride),
-                               pad=(pad, pad), num_filter=filters, no_bias=not bias)
+            y = nd.Convolution(
+                x,
+                w,
+                b if bias else None,
+                kernel=(k, k),
+                stride=(stride, stride),
+                pad=(pad, pad),
+                num_filter=filters,
+                no_bias=not bias,
+            )
         y.backward(g)
 
     return step
@@ -71,27 +80,33 @@ def torch_step(torch, shape, filters, k, stride, pad, bias, x_grad):
     return step
 
 
-def timed(step, repeats: int, warmup: int = 3) -> float:
-    """Median milliseconds of ``repeats`` calls after ``warmup`` untimed ones."""
-    return median(timeit(step, repeats, warmup)) * 1e3
+def timed(step, repeats: int, warmup: int = 3) -> tuple[float, float]:
+    """(median, minimum) milliseconds of ``repeats`` calls after ``warmup`` untimed ones; the
+    minimum is the steadier figure when other processes share the 2 cores."""
+    times = timeit(step, repeats, warmup)
+    return median(times) * 1e3, min(times) * 1e3
 
 
 def main(repeats: int = 30) -> None:
     torch = torch_or_none()
-    cases = [(name, (shape, filters, k, stride, pad, bias, x_grad))
-             for name, shape, filters, k, stride, pad, bias, x_grad in SHAPES]
+    cases = [
+        (name, (shape, filters, k, stride, pad, bias, x_grad))
+        for name, shape, filters, k, stride, pad, bias, x_grad in SHAPES
+    ]
     # one framework after the other: PyTorch's OpenMP threads spin for a while after each call
     # and would slow down whatever runs right after them
     ours = [timed(gluonlite_step(*args), repeats) for _, args in cases]
     theirs = [timed(torch_step(torch, *args), repeats) for _, args in cases] if torch else []
     rows = []
     for i, (name, (shape, filters, k, stride, *_)) in enumerate(cases):
-        row = [name, f"{shape}->{filters} {k}x{k}/{stride}", ours[i]]
+        row = [name, f"{shape}->{filters} {k}x{k}/{stride}", *ours[i]]
         if theirs:
-            row += [theirs[i], ours[i] / theirs[i]]
+            row += [*theirs[i], ours[i][0] / theirs[i][0], ours[i][1] / theirs[i][1]]
         rows.append(row)
-    header = ["conv", "shape", "gluonlite ms"] + (["torch ms", "ratio"] if torch else [])
-    print_table(f"conv forward+backward, float32, medians of {repeats}", header, rows)
+    header = ["conv", "shape", "gluonlite ms", "(min)"]
+    if torch:
+        header += ["torch ms", "(min)", "ratio", "(min)"]
+    print_table(f"conv forward+backward, float32, medians (and minima) of {repeats}", header, rows)
 
 
 if __name__ == "__main__":

@@ -1,145 +1,17 @@
-"""Neural-network primitives: sliding windows (``im2col``), their adjoint (``col2im``) and a
-stable ``log_softmax``.
+"""Neural-network primitives that are fused for numerical stability or speed: ``log_softmax``.
 
-Convolution, transposed convolution and pooling are compositions of these with ``matmul`` and
-reductions (see ``gluonlite/ndarray/mx_conv.py``), so their gradients come for free. Windows are
-gathered channels-last: each window row (kernel offsets x channels) is contiguous, which makes the
-gather 2-5x faster than NCHW order and feeds one BLAS matrix product.
+Convolution and pooling primitives (windows, im2col) live in ``conv.py``; softmax, normalization
+layers, dropout and the MXNet operators are compositions in ``gluonlite/ndarray/mx_nn.py``.
 """
+
 from __future__ import annotations
 
-import itertools
-from typing import Any, Sequence
+import math
+from typing import Any
 
 from .registry import P, register
 
-__all__ = ["window_out_size", "channels_last_axes", "channels_first_axes"]
-
-Pads = tuple[tuple[int, int], ...]
-
-
-def window_out_size(
-    size: int, kernel: int, stride: int = 1, dilate: int = 1, pad: tuple[int, int] = (0, 0)
-) -> int:
-    """Number of windows of ``kernel`` taps (``dilate`` apart) that fit, ``stride`` apart, in
-    ``size`` elements padded by ``pad = (before, after)``."""
-    return (size + pad[0] + pad[1] - dilate * (kernel - 1) - 1) // stride + 1
-
-
-def channels_last_axes(ndim: int) -> tuple[int, ...]:
-    """Axes that turn (N, C, *spatial) into (N, *spatial, C)."""
-    return (0, *range(2, ndim), 1)
-
-
-def channels_first_axes(ndim: int) -> tuple[int, ...]:
-    """Axes that turn (N, *spatial, C) into (N, C, *spatial)."""
-    return (0, ndim - 1, *range(1, ndim - 1))
-
-
-def _defaults(kernel: Sequence[int], stride, dilate, pad) -> tuple[tuple, tuple, Pads]:
-    n = len(kernel)
-    return (
-        tuple(stride) if stride else (1,) * n,
-        tuple(dilate) if dilate else (1,) * n,
-        tuple(tuple(p) for p in pad) if pad else ((0, 0),) * n,
-    )
-
-
-def _padded_channels_last(xp, x, pad: Pads, fill: float):
-    """``x`` (N, C, *S) as a C-contiguous (N, *S_padded, C) buffer whose border holds ``fill``."""
-    xl = x.transpose(channels_last_axes(x.ndim))
-    if not any(lo or hi for lo, hi in pad):
-        return xp.ascontiguousarray(xl)
-    spatial = x.shape[2:]
-    shape = (x.shape[0], *(s + lo + hi for s, (lo, hi) in zip(spatial, pad)), x.shape[1])
-    buf = xp.empty(shape, dtype=x.dtype)
-    for axis, (s, (lo, hi)) in enumerate(zip(spatial, pad), start=1):
-        index = [slice(None)] * buf.ndim
-        index[axis] = slice(0, lo)
-        buf[tuple(index)] = fill
-        index[axis] = slice(lo + s, None)
-        buf[tuple(index)] = fill
-    buf[(slice(None), *(slice(lo, lo + s) for s, (lo, _) in zip(spatial, pad)), slice(None))] = xl
-    return buf
-
-
-def _im2col(xp, x, kernel, stride=None, dilate=None, pad=None, fill=0.0):
-    """Sliding windows of ``x`` (N, C, *S) as a contiguous (N, *out, *kernel, C) array, ``pad``
-    being ((before, after), ...) per spatial axis filled with ``fill``."""
-    stride, dilate, pad = _defaults(kernel, stride, dilate, pad)
-    spatial = x.shape[2:]
-    if len(spatial) != len(kernel):
-        raise ValueError(
-            f"im2col: kernel {tuple(kernel)} needs {len(kernel)} spatial axes, the input has shape "
-            f"{x.shape}"
-        )
-    out = tuple(map(window_out_size, spatial, kernel, stride, dilate, pad))
-    if min(out) < 1:
-        raise ValueError(
-            f"im2col: kernel {tuple(kernel)} (dilate {dilate}) does not fit the input of shape "
-            f"{x.shape} padded by {pad}; use a smaller kernel or more padding"
-        )
-    buf = _padded_channels_last(xp, x, pad, fill)
-    st = buf.strides
-    inner = st[1:-1]
-    windows = xp.lib.stride_tricks.as_strided(
-        buf,
-        shape=(buf.shape[0], *out, *kernel, buf.shape[-1]),
-        strides=(st[0], *(s * k for s, k in zip(inner, stride)),
-                 *(s * d for s, d in zip(inner, dilate)), st[-1]),
-    )
-    return xp.ascontiguousarray(windows)
-
-
-def _col2im(xp, cols, shape, kernel, stride=None, dilate=None, pad=None):
-    """Adjoint of ``im2col``: add every window of ``cols`` (N, *out, *kernel, C) back into an
-    image of ``shape`` (N, C, *S) and drop the padding; one strided add per kernel offset."""
-    stride, dilate, pad = _defaults(kernel, stride, dilate, pad)
-    nsp = len(kernel)
-    n, c, *spatial = shape
-    want = tuple(map(window_out_size, spatial, kernel, stride, dilate, pad))
-    if cols.shape != (n, *want, *kernel, c):
-        raise ValueError(
-            f"col2im: columns of shape {cols.shape} do not match an image of shape {tuple(shape)} "
-            f"with kernel {tuple(kernel)}, stride {stride}, dilate {dilate}, pad {pad} (expected "
-            f"{(n, *want, *kernel, c)})"
-        )
-    buf = xp.zeros((n, *(s + lo + hi for s, (lo, hi) in zip(spatial, pad)), c), dtype=cols.dtype)
-    lead = (slice(None),) * (1 + nsp)
-    for offset in itertools.product(*map(range, kernel)):
-        target = tuple(
-            slice(o * d, o * d + s * (m - 1) + 1, s)
-            for o, d, s, m in zip(offset, dilate, stride, want)
-        )
-        buf[(slice(None), *target)] += cols[lead + offset]
-    crop = buf[(slice(None), *(slice(lo, lo + s) for s, (lo, _) in zip(spatial, pad)))]
-    return crop.transpose(channels_first_axes(buf.ndim))
-
-
-def _im2col_grad(g, ins, outs, kernel, stride=None, dilate=None, pad=None, fill=0.0):
-    return P.col2im(g, shape=tuple(ins[0].shape), kernel=kernel, stride=stride, dilate=dilate,
-                    pad=pad)
-
-
-def _col2im_grad(g, ins, outs, shape, kernel, stride=None, dilate=None, pad=None):
-    return P.im2col(g, kernel=kernel, stride=stride, dilate=dilate, pad=pad)
-
-
-register(
-    "im2col",
-    _im2col,
-    grads=(_im2col_grad,),
-    doc="Sliding windows of an (N, C, *spatial) array (1-3 spatial axes) as a contiguous "
-    "(N, *out, *kernel, C) array: attrs kernel, stride, dilate, pad ((before, after) per axis) "
-    "and fill (the padding value).",
-)
-register(
-    "col2im",
-    _col2im,
-    grads=(_col2im_grad,),
-    doc="Adjoint of im2col: sum windows (N, *out, *kernel, C) back into an image of ``shape`` "
-    "(N, C, *spatial), overlapping taps added, padding dropped.",
-)
+__all__: list[str] = []
 
 
 def _log_softmax(xp, x, axis=-1):
@@ -160,4 +32,80 @@ register(
     grads=(_log_softmax_grad,),
     save_outs=(0,),
     doc="log(softmax(x)) along ``axis``, computed stably (max subtracted, log-sum-exp).",
+)
+
+
+# ---- batch normalization ------------------------------------------------------------------------
+def _stat_axes(ndim: int, axis: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The reduced axes of a per-channel statistic on ``axis``, and its broadcastable shape."""
+    red = tuple(a for a in range(ndim) if a != axis)
+    return red, tuple(-1 if a == axis else 1 for a in range(ndim))
+
+
+def _batch_norm(xp, x, gamma, beta, axis=1, eps=1e-5):
+    """y = (x - mean) / sqrt(var + eps) * gamma + beta with the batch mean and biased variance
+    per channel on ``axis``; also returns that mean and variance as (C,) arrays."""
+    red, shape = _stat_axes(x.ndim, axis)
+    mean = xp.mean(x, axis=red, keepdims=True)
+    y = x - mean
+    var = xp.mean(xp.square(y), axis=red, keepdims=True)
+    y *= gamma.reshape(shape) / xp.sqrt(var + eps)
+    y += beta.reshape(shape)
+    return y, mean.reshape(-1), var.reshape(-1)
+
+
+def _plus(a: Any, b: Any) -> Any:
+    return b if a is None else P.add(a, b)
+
+
+def _batch_norm_vjp(g, ins, outs, needs, axis=1, eps=1e-5):
+    """With xhat = (x - mean) * inv_std and sums over the M elements of each channel:
+    dbeta = sum(gy), dgamma = sum(gy * xhat), and dx = gy * a + x * b + c with per-channel a, b
+    and c, so that only x and gy are touched at full size; cotangents of the mean and variance
+    outputs only add to b and c."""
+    gy, g_mean, g_var = g
+    x, gamma = ins[0], ins[1]
+    red, shape = _stat_axes(x.ndim, axis)
+    scale = 1.0 / math.prod(x.shape[i] for i in red)
+    mean = P.reshape(outs[1], newshape=shape)
+    inv_std = P.power(P.add(P.reshape(outs[2], newshape=shape), float(eps)), -0.5)
+    grads: list = [None, None, None]
+    a = b = c = None
+    if gy is not None:
+        dbeta = P.sum(gy, axis=red, keepdims=True)
+        gy_x = P.sum(P.multiply(gy, x), axis=red, keepdims=True)
+        dgamma = P.multiply(inv_std, P.subtract(gy_x, P.multiply(mean, dbeta)))
+        if needs[1]:
+            grads[1] = P.reshape(dgamma, newshape=tuple(gamma.shape))
+        if needs[2]:
+            grads[2] = P.reshape(dbeta, newshape=tuple(ins[2].shape))
+        a = P.multiply(P.reshape(gamma, newshape=shape), inv_std)
+        b = P.multiply(P.multiply(a, inv_std), P.multiply(dgamma, -scale))
+        c = P.multiply(
+            a, P.multiply(P.subtract(P.multiply(P.multiply(inv_std, dgamma), mean), dbeta), scale)
+        )
+    if g_mean is not None:
+        c = _plus(c, P.multiply(P.reshape(g_mean, newshape=shape), scale))
+    if g_var is not None:  # d var / dx = 2 (x - mean) / M
+        k = P.multiply(P.reshape(g_var, newshape=shape), 2.0 * scale)
+        b = _plus(b, k)
+        c = _plus(c, P.negative(P.multiply(mean, k)))
+    if needs[0]:
+        gx = None if a is None else P.multiply(gy, a)
+        if b is not None:
+            gx = _plus(gx, P.multiply(x, b))
+        gx = _plus(gx, c) if c is not None else gx
+        grads[0] = gx if tuple(gx.shape) == tuple(x.shape) else P.broadcast_to(gx, shape=x.shape)
+    return grads
+
+
+register(
+    "batch_norm",
+    _batch_norm,
+    vjp=_batch_norm_vjp,
+    num_outputs=3,
+    save_ins=(0, 1),
+    save_outs=(1, 2),
+    doc="Batch normalization with batch statistics over every axis but ``axis`` (gamma and beta "
+    "are (C,)): returns (y, mean, biased variance), fused for speed.",
 )
