@@ -52,12 +52,13 @@ if not any(isinstance(f, _AliasFinder) for f in sys.meta_path):
     sys.meta_path.insert(0, _AliasFinder())
 
 from .. import loss, metric, nn, rnn, utils  # noqa: E402
+from ..hybrid import SymbolBlock  # noqa: E402
 from ..nn import Block, Constant, HybridBlock, Parameter, ParameterDict  # noqa: E402
 from ..trainer import Trainer  # noqa: E402
 
 __all__ = [
     "nn", "rnn", "loss", "metric", "utils", "Trainer", "Block", "HybridBlock", "Parameter",
-    "Constant", "ParameterDict",
+    "Constant", "ParameterDict", "SymbolBlock",
 ]
 
 
