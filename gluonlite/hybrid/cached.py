@@ -18,6 +18,7 @@ from ..autograd.state import STATE
 from ..autograd.tape import Node, Stub
 from ..context import current_context
 from ..ops.registry import Op
+from . import check
 from .autodiff import build_backward
 from .graph import Graph, Var
 from .passes import optimize, substitute
@@ -119,9 +120,14 @@ def call(block: Any, args: tuple, kwargs: dict) -> Any:
     if entry is None:
         return _trace_call(block, state, sig, args, kwargs, leaves, ctx)
     state.last = entry
+    on_step = None
+    if check.enabled(block):
+        expected, _ = check.eager_values(block, entry.graph, args, kwargs, ctx)
+        prog = entry.train if STATE.recording else (entry.infer or entry.build_inference())
+        on_step = check.comparer(expected, prog.slot, entry.name)
     if STATE.recording:
-        return _replay_training(entry, leaves)
-    return _replay_inference(entry, leaves)
+        return _replay_training(entry, leaves, on_step)
+    return _replay_inference(entry, leaves, on_step)
 
 
 def _check_retrace(block: Any, state: HybridState, sig: tuple) -> None:
@@ -210,23 +216,24 @@ def _wrap_outputs(entry: _Entry, prog: Program, table: list, outputs: list[Var])
     return result
 
 
-def _replay_inference(entry: _Entry, leaves: list) -> Any:
+def _replay_inference(entry: _Entry, leaves: list, on_step: Any = None) -> Any:
     prog = entry.infer or entry.build_inference()
     table = _fill(entry, prog, leaves)
     arena = prog.acquire()
     try:
-        _run(prog, table, arena, 0, None, entry.ctx)
+        _run(prog, table, arena, 0, None, entry.ctx, on_step)
     finally:
         prog.release(arena)
     return unflatten(entry.out_structure, _wrap_outputs(entry, prog, table, entry.outputs))
 
 
-def _run(prog: Program, table: list, arena: list, start: int, stop: int | None, ctx: Any) -> None:
+def _run(prog: Program, table: list, arena: list, start: int, stop: int | None, ctx: Any,
+         on_step: Any = None) -> None:
     if ctx.device_type == "gpu":
         with ctx.device():
-            prog.run(table, arena, start, stop)
+            prog.run(table, arena, start, stop, on_step)
     else:
-        prog.run(table, arena, start, stop)
+        prog.run(table, arena, start, stop, on_step)
 
 
 class _Run:
@@ -239,13 +246,13 @@ class _Run:
         self.finalizer = weakref.finalize(self, entry.train.release, arena)
 
 
-def _replay_training(entry: _Entry, leaves: list) -> Any:
+def _replay_training(entry: _Entry, leaves: list, on_step: Any = None) -> Any:
     if entry.train is None:
         raise errors.MXNetRuntimeError("internal: training program missing for a recorded call")
     prog = entry.train
     table = _fill(entry, prog, leaves)
     arena = prog.acquire()
-    _run(prog, table, arena, 0, entry.split, entry.ctx)
+    _run(prog, table, arena, 0, entry.split, entry.ctx, on_step)
     outs = _wrap_outputs(entry, prog, table, entry.train_outputs)
     ctx = entry.ctx
     parents = [a._entry if v in entry.wrt else None for a, v in zip(leaves, entry.graph.inputs)]

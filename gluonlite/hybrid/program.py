@@ -90,10 +90,12 @@ class Program:
             table[s] = value
         return table
 
-    def run(self, table: list, arena: list, start: int = 0, stop: int | None = None) -> None:
-        """Execute steps [start, stop) in place on ``table``."""
+    def run(self, table: list, arena: list, start: int = 0, stop: int | None = None,
+            on_step: Any = None) -> None:
+        """Execute steps [start, stop) in place on ``table``; ``on_step(eqn, table)`` (debug
+        checking) sees each step's outputs before any later step can overwrite them."""
         xp = self.xp
-        for step in self.steps[start:stop]:
+        for index, step in enumerate(self.steps[start:stop], start):
             args = [table[s] if s >= 0 else lit for s, lit in zip(step.slots, step.literals)]
             if step.out_buf >= 0:
                 result = step.fn(xp, *args, out=arena[step.out_buf], **step.kwargs)
@@ -106,5 +108,7 @@ class Program:
             elif outs:
                 for s, r in zip(outs, result):
                     table[s] = r
+            if on_step is not None:
+                on_step(self.eqns[index], table)
             for s in step.free:
                 table[s] = None

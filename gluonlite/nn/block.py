@@ -313,7 +313,9 @@ class HybridBlock(Block):
 
     def hybridize(self, active: bool = True, static_alloc: bool = False,
                   static_shape: bool = False, **kwargs: Any) -> None:
-        """Mark this block (and its children) for hybridized execution."""
+        """Trace, optimise and replay this block (and its children): ``static_alloc`` keeps one
+        memory arena across calls, ``static_shape`` pins the input shapes, ``check=True`` (or
+        GLUONLITE_HYBRID_CHECK=1) compares every replay with eager mode op by op."""
         self._active = active
         self._flags = {"static_alloc": static_alloc, "static_shape": static_shape, **kwargs}
         self.__dict__.pop("_hybrid_state", None)  # new flags: trace again

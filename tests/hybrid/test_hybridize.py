@@ -214,3 +214,40 @@ def test_hybridize_false_returns_to_eager():
     hybrid.hybridize(False)
     hybrid(nd.ones((2, 5), dtype="float64"))
     assert not hybrid._active
+
+
+class Scaled(nn.HybridBlock):
+    """Reads a Python attribute: hybridize bakes its value in at trace time."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = 2.0
+
+    def forward(self, x):
+        return P.exp(x * self.scale) + 1
+
+
+def test_check_mode_passes_when_replay_matches_and_names_the_diverging_op():
+    _, hybrid = twin_nets()
+    hybrid.hybridize(check=True)
+    x = nd.ones((2, 5), dtype="float64")
+    for _ in range(2):
+        train_step(hybrid, x)
+        hybrid(x)
+    net = Scaled()
+    net.hybridize(check=True)
+    net(nd.ones((3,)))
+    net(nd.ones((3,)))
+    net.scale = 3.0  # the graph still multiplies by 2.0
+    with pytest.raises(gl.MXNetError, match="'multiply'"):
+        net(nd.ones((3,)))
+
+
+def test_check_mode_from_the_environment(monkeypatch):
+    monkeypatch.setenv("GLUONLITE_HYBRID_CHECK", "1")
+    net = Scaled()
+    net.hybridize()
+    net(nd.ones((3,)))
+    net.scale = 5.0
+    with pytest.raises(gl.MXNetError, match="differs from eager"):
+        net(nd.ones((3,)))
