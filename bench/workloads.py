@@ -275,15 +275,13 @@ def _numpy_lenet(x, onehot, params):
         da2 = (mask_up(dp2, m2)).reshape(n * 64, 16)
         gc2w = (da2.T @ cols2).reshape(c2w.shape)
         col2im(da2 @ w2m, p1.shape, 5, dp1)
-        dp1 *= p1 > 0
+        np.multiply(dp1, p1 > 0, out=dp1)
         da1 = mask_up(dp1, m1).reshape(n * 576, 6)
         gc1w = (da1.T @ cols1).reshape(c1w.shape)
-        for p, g in zip((f3w, f3b, f2w, f2b, f1w, f1b), grads):
-            p -= LR * g
-        c2b -= LR * da2.sum(0)
-        c2w -= LR * gc2w
-        c1b -= LR * da1.sum(0)
-        c1w -= LR * gc1w
+        updates = list(zip((f3w, f3b, f2w, f2b, f1w, f1b), grads))
+        updates += [(c2b, da2.sum(0)), (c2w, gc2w), (c1b, da1.sum(0)), (c1w, gc1w)]
+        for p, g in updates:
+            np.subtract(p, LR * g, out=p)
         return loss
 
     def mask_up(d, mask):

@@ -60,9 +60,9 @@ class _Entry:
                              self.static_alloc)
         return self.infer
 
-    def build_training(self, values: dict[Var, Any]) -> Program:
+    def build_training(self, values: dict[Var, Any], wants: tuple[bool, ...]) -> Program:
         g = self.graph
-        wrt = [v for v in g.inputs if v.dtype.kind == "f"]
+        wrt = [v for v, want in zip(g.inputs, wants) if want and v.dtype.kind == "f"]
         wrt += [v for v, p in zip(g.params, self.params) if p.grad_req != "null"]
         self.wrt = wrt
         bwd = build_backward(g, values, wrt, self.cls, self.ctx)
@@ -106,8 +106,11 @@ def _state(block: Any) -> HybridState:
 
 
 def _signature(structure: Any, leaves: list, ctx: Any) -> tuple:
+    """What a traced program depends on; under recording also which inputs want gradients
+    (a program computes only those)."""
     arrays = tuple((type(a), a.shape, a.dtype.str) for a in leaves)
-    return (structure, arrays, ctx, STATE.training, STATE.recording)
+    wants = tuple(a._entry is not None for a in leaves) if STATE.recording else ()
+    return (structure, arrays, ctx, STATE.training, STATE.recording, wants)
 
 
 def call(block: Any, args: tuple, kwargs: dict) -> Any:
@@ -187,7 +190,7 @@ def _trace_call(block: Any, state: HybridState, sig: tuple, args: tuple, kwargs:
     entry = _Entry(type(block).__name__, graph, graph.param_refs, out_structure, cls, ctx,
                    getattr(block, "_flags", {}))
     if STATE.recording:
-        entry.build_training(tracer.values)
+        entry.build_training(tracer.values, sig[5])
     state.cache[sig] = entry
     state.last = entry
     return out
