@@ -17,6 +17,9 @@ from . import data, loss, metric, model_zoo
 from . import image
 from . import image as img
 from . import gluon
+from . import numpy, numpy_extension, runtime, test_utils, util
+from . import numpy as np
+from . import numpy_extension as npx
 from .base import MXNetError
 from .context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
 
@@ -25,5 +28,6 @@ __version__ = "0.1.0"
 __all__ = [
     "base", "context", "errors", "ops", "ndarray", "nd", "autograd", "MXNetError", "Context",
     "cpu", "cpu_pinned", "gpu", "current_context", "num_gpus", "__version__", "init",
-    "initializer", "nn", "rnn", "optimizer", "lr_scheduler", "kvstore", "kv", "utils", "Trainer", "hybrid", "random", "data", "loss", "metric", "model_zoo", "image", "img", "gluon",
+    "initializer", "nn", "rnn", "optimizer", "lr_scheduler", "kvstore", "kv", "utils", "Trainer", "hybrid", "random", "data", "loss", "metric", "model_zoo", "image", "img", "gluon", "np", "npx", "numpy", "numpy_extension", "util", "test_utils",
+    "runtime",
 ]

@@ -29,6 +29,16 @@ def _contexts(ctx: Any) -> list[Context]:
     return [Context(ctx)]
 
 
+def _as_default_class(array: NDArray) -> NDArray:
+    """``array`` as the current default array class: itself, or a zero-copy view sharing its
+    buffer and autograd entry, so that after ``npx.set_np()`` parameters read as np arrays and
+    their gradients still reach the same variable."""
+    cls = _dispatch.default_array_class()
+    if array is None or array.__class__ is cls:
+        return array
+    return cls._wrap(array._data, array._ctx, array._entry)
+
+
 def shape_is_known(shape: tuple | None) -> bool:
     return shape is not None and all(d > 0 for d in shape)
 
@@ -191,16 +201,17 @@ class Parameter:
         )
 
     def data(self, ctx: Context | None = None) -> NDArray:
-        """The array on ``ctx`` (the only one when there is one)."""
+        """The array on ``ctx`` (the only one when there is one), as the current default array
+        class (``np.ndarray`` after ``npx.set_np()``)."""
         data = self._data
         if data is not None and len(data) == 1 and (ctx is None or data[0]._ctx is ctx):
-            return data[0]
-        return self._data[self._index(ctx)]
+            return _as_default_class(data[0])
+        return _as_default_class(self._data[self._index(ctx)])
 
     def list_data(self) -> list[NDArray]:
         if self._data is None:
             raise self._not_ready()
-        return list(self._data)
+        return [_as_default_class(arr) for arr in self._data]
 
     def grad(self, ctx: Context | None = None) -> NDArray:
         """The gradient buffer on ``ctx``."""
@@ -208,10 +219,12 @@ class Parameter:
             raise MXNetValueError(
                 f"parameter '{self.name}' has no gradient because its grad_req is 'null'"
             )
-        return self.data(ctx).grad
+        return _as_default_class(self.data(ctx).grad)
 
     def list_grad(self) -> list[NDArray]:
-        return [arr.grad for arr in self.list_data()] if self._grad_req != "null" else []
+        if self._grad_req == "null":
+            return []
+        return [_as_default_class(arr.grad) for arr in self.list_data()]
 
     def list_ctx(self) -> list[Context]:
         if self._data is None:
