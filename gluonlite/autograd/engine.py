@@ -40,6 +40,13 @@ def _accumulate(grads: dict, heap: list, node, idx: int, value) -> None:
 
 
 _ONES: dict = {}
+_IN_FLIGHT: list[dict] = []  # the cotangent tables of the backward passes running now
+
+
+def pending(node: Any) -> bool:
+    """Whether the running backward already holds a cotangent for ``node`` (a hybridized call
+    then must not write its gradient into the leaf's buffer directly)."""
+    return bool(_IN_FLIGHT) and node in _IN_FLIGHT[-1]
 
 
 def _ones(xp: Any, shape: tuple, dtype: Any, create_graph: bool) -> Any:
@@ -132,6 +139,7 @@ def run_backward(
 
     saved_recording, saved_retain = STATE.recording, STATE.retain_graph
     STATE.recording, STATE.retain_graph = create_graph, retain_graph
+    _IN_FLIGHT.append(grads)
     try:
         while heap:
             node = heappop(heap)[1]
@@ -147,6 +155,7 @@ def run_backward(
                 if parent is not None and c is not None:
                     _accumulate(grads, heap, parent[0], parent[1], c)
     finally:
+        _IN_FLIGHT.pop()
         STATE.recording, STATE.retain_graph = saved_recording, saved_retain
     if variables is None:
         return None
@@ -164,6 +173,11 @@ def _capture(targets: dict, node, slots: list, found: list) -> None:
                 found[i] = slots[tidx]
 
 
+def _is_buffer(a: Any, buf: Any) -> bool:
+    """``a`` is ``buf`` or a same-layout view of all of it."""
+    return a is buf or (a.base is buf and a.shape == buf.shape and a.strides == buf.strides)
+
+
 def _commit(leaf: Leaf, g, create_graph: bool) -> None:
     """Store ``g`` in a leaf's gradient buffer according to its grad_req."""
     buf = leaf.grad
@@ -175,6 +189,6 @@ def _commit(leaf: Leaf, g, create_graph: bool) -> None:
         buf._data, buf._entry = g._data, g._entry
     elif leaf.grad_req == "add":
         buf._data += g._data
-    else:
+    elif not _is_buffer(g._data, buf._data):  # hybridized calls may have written it already
         buf._data[...] = g._data
     leaf.fresh = True

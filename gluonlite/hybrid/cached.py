@@ -14,6 +14,7 @@ import weakref
 from typing import Any
 
 from .. import errors
+from ..autograd.engine import pending
 from ..autograd.state import STATE
 from ..autograd.tape import Node, Stub
 from ..context import current_context
@@ -78,9 +79,41 @@ class _Entry:
         given = [*g.inputs, *g.params, *(s for s in self.seeds if s is not None)]
         self.train = Program(eqns, given, consts, self.train_outputs, self.ctx.xp,
                              self.static_alloc, hold=self.grads)
+        self.grad_targets = _grad_targets(self.train, dict(zip(g.params, self.params)), wrt,
+                                          self.grads)
         self.op = Op(f"hybrid:{self.name}", _not_replayable, _hybrid_vjp,
                      num_outputs=len(self.train_outputs))
         return self.train
+
+
+def _grad_targets(prog: Program, owners: dict, wrt: list[Var], grads: list[Var | None]
+                  ) -> list[tuple[int, Any, tuple]]:
+    """(slot, parameter, shape) of arena values that are exactly a parameter's gradient, or a
+    reshape-only ancestor of it: the backward replay can compute them straight into the
+    parameter's gradient buffer (grad_req 'write'), so backward copies nothing afterwards."""
+    producer = {o: i for i, e in enumerate(prog.eqns) for o in e.outs}
+    uses: dict[Var, int] = {}
+    for e in prog.eqns:
+        for v in e.ins:
+            if isinstance(v, Var):
+                uses[v] = uses.get(v, 0) + 1
+    targets = []
+    for v, gv in zip(wrt, grads):
+        param = owners.get(v)
+        if param is None or gv is None or param.grad_req != "write":
+            continue
+        var = gv
+        while var in producer:
+            i = producer[var]
+            if prog.steps[i].out_buf >= 0:
+                targets.append((prog.slot[var], param, var.shape))
+                break
+            eqn = prog.eqns[i]
+            src = eqn.ins[0] if eqn.ins else None
+            if eqn.op.name != "reshape" or not isinstance(src, Var) or uses.get(src) != 1:
+                break
+            var = src
+    return targets
 
 
 def _not_replayable(xp: Any, *args: Any, **attrs: Any) -> Any:
@@ -287,6 +320,8 @@ def _hybrid_vjp(g: Any, ins: tuple, outs: tuple, needs: tuple, hybrid_run: _Run)
     if STATE.retain_graph:  # keep the residuals intact for a later backward
         table = [v.copy() if hasattr(v, "copy") else v for v in table]
         arena = prog._new_arena()
+    else:
+        arena = _with_grad_buffers(entry, arena)
     gs = g if isinstance(g, tuple) else (g,)
     for seed, gi in zip(entry.seeds, gs):
         if seed is not None:
@@ -304,6 +339,23 @@ def _hybrid_vjp(g: Any, ins: tuple, outs: tuple, needs: tuple, hybrid_run: _Run)
         prog.release(hybrid_run.arena)
         hybrid_run.table = None
     return cots
+
+
+def _with_grad_buffers(entry: _Entry, arena: list) -> list:
+    """The arena with each parameter-gradient slot pointing into the parameter's gradient
+    buffer, for parameters no other part of this backward has contributed to yet."""
+    if not entry.grad_targets:
+        return arena
+    arena = list(arena)
+    ctx = entry.ctx
+    for slot, param, shape in entry.grad_targets:
+        leaf_entry = param.data(ctx)._entry
+        if leaf_entry is None or pending(leaf_entry[0]):
+            continue
+        buf = leaf_entry[0].grad._data
+        if buf.flags.c_contiguous and buf.dtype == arena[slot].dtype:
+            arena[slot] = buf.reshape(shape)
+    return arena
 
 
 def trace(block: Any, *inputs: Any) -> Graph:
