@@ -20,14 +20,18 @@ _ids = itertools.count()
 
 
 class Var:
-    """A value of the graph, with the concrete shape and dtype seen at trace time."""
+    """A value of the graph, with the concrete shape and dtype seen at trace time, and its
+    memory order when that was a permutation of the axes (channels-last activations) so that
+    planned buffers keep the layout the ops produce and expect."""
 
-    __slots__ = ("id", "shape", "dtype")
+    __slots__ = ("id", "shape", "dtype", "perm")
 
-    def __init__(self, shape: tuple[int, ...], dtype: Any) -> None:
+    def __init__(self, shape: tuple[int, ...], dtype: Any, perm: tuple[int, ...] | None = None
+                 ) -> None:
         self.id = next(_ids)
         self.shape = tuple(shape)
         self.dtype = numpy.dtype(dtype)
+        self.perm = perm
 
     @property
     def ndim(self) -> int:
@@ -69,6 +73,15 @@ class Eqn:
         shown = {k: v for k, v in self.attrs.items() if k != "ctx"}
         attrs = f"[{', '.join(f'{k}={v!r}' for k, v in shown.items())}]" if shown else ""
         return f"{outs} = {self.op.name}{attrs} {args}"
+
+
+def dense_permutation(raw: Any) -> tuple[int, ...] | None:
+    """The axis order in which ``raw`` is laid out contiguously, when it is a transposed view
+    of a C-contiguous block (None for C-contiguous or non-dense arrays)."""
+    if raw.ndim < 2 or raw.flags.c_contiguous:
+        return None
+    order = tuple(sorted(range(raw.ndim), key=lambda a: -raw.strides[a]))
+    return order if raw.transpose(order).flags.c_contiguous else None
 
 
 def _type(v: Var) -> str:

@@ -110,6 +110,8 @@ def _take_inplace(eqn: Eqn, i: int, out: Var, buffer_of, root, root_last) -> int
             continue
         if root_last.get(v) != i or v.shape != out.shape or v.dtype != out.dtype:
             continue
+        if v.perm != out.perm:  # same bytes, another memory order: not in place
+            continue
         return buffer_of[v]
     return None
 

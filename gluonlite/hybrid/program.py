@@ -68,9 +68,12 @@ class Program:
         buffers = [xp.empty(n, dtype=numpy.uint8) for n in self.plan.sizes]
         views: list = [None] * len(self.slot)
         for var, bid in self.plan.buffer_of.items():
-            views[self.slot[var]] = (
-                buffers[bid][: var.nbytes].view(var.dtype).reshape(var.shape)
-            )
+            flat = buffers[bid][: var.nbytes].view(var.dtype)
+            if var.perm is None:
+                views[self.slot[var]] = flat.reshape(var.shape)
+            else:  # the same memory order the op produced while tracing
+                stored = flat.reshape(tuple(var.shape[a] for a in var.perm))
+                views[self.slot[var]] = stored.transpose(numpy.argsort(var.perm))
         return views
 
     def acquire(self) -> list:

@@ -11,7 +11,7 @@ from typing import Any, Callable
 from .. import errors
 from ..ndarray import dispatch
 from ..ndarray.dispatch import ArrayBase
-from .graph import Eqn, Graph, Literal, Var
+from .graph import Eqn, Graph, Literal, Var, dense_permutation
 
 __all__ = ["Tracer", "tracing", "is_tracing"]
 
@@ -72,7 +72,7 @@ class Tracer:
     # ---- variables --------------------------------------------------------------------------
     def bind(self, raw: Any) -> Var:
         """A fresh Var for a raw array (a graph input, a parameter, an op output)."""
-        var = Var(raw.shape, raw.dtype)
+        var = Var(raw.shape, raw.dtype, dense_permutation(raw))
         self.var_of[id(raw)] = var
         self.values[var] = raw  # keeps the array alive, so ids stay unique during the trace
         return var
