@@ -9,7 +9,7 @@ import numpy
 
 from .graph import Eqn, Literal, Var
 
-__all__ = ["dce", "cse", "fold_constants", "optimize"]
+__all__ = ["dce", "cse", "fold_constants", "transpose_matmul", "optimize"]
 
 
 def _effectful(eqn: Eqn) -> bool:
@@ -45,15 +45,25 @@ def _freeze(value: Any) -> Any:
     return value
 
 
+def _identity(eqn: Eqn) -> bool:
+    """A reshape to the shape it already has (gradient rules emit these)."""
+    src = eqn.ins[0] if eqn.ins else None
+    return (eqn.op.name == "reshape" and isinstance(src, Var) and src.shape == eqn.outs[0].shape
+            and src.perm == eqn.outs[0].perm)
+
+
 def cse(eqns: list[Eqn]) -> tuple[list[Eqn], dict[Var, Var]]:
-    """Merge equations with the same op, inputs and attributes; returns the new list and the
-    replacement map for removed outputs."""
+    """Merge equations with the same op, inputs and attributes, and drop identity reshapes;
+    returns the new list and the replacement map for removed outputs."""
     seen: dict[Any, Eqn] = {}
     replace: dict[Var, Var] = {}
     out = []
     for eqn in eqns:
         ins = tuple(replace.get(v, v) if isinstance(v, Var) else v for v in eqn.ins)
         eqn = Eqn(eqn.op, ins, eqn.attrs, eqn.outs)
+        if _identity(eqn):
+            replace[eqn.outs[0]] = ins[0]
+            continue
         if _effectful(eqn):
             out.append(eqn)
             continue
@@ -89,6 +99,50 @@ def fold_constants(eqns: list[Eqn], consts: dict[Var, Any], xp: Any) -> list[Eqn
     return out
 
 
+def _is_swap(eqn: Eqn) -> bool:
+    """A transpose that swaps the two axes of a matrix."""
+    axes = eqn.attrs.get("axes")
+    return eqn.op.name == "transpose" and eqn.outs[0].ndim == 2 and axes in (None, (1, 0))
+
+
+def transpose_matmul(eqns: list[Eqn], keep: set[Var]) -> list[Eqn]:
+    """Rewrite ``t = transpose(matmul(a, b))`` as ``t = matmul(b.T, a.T)`` when the product is
+    used only there: BLAS reads transposed operands for free, and ``t`` becomes a product the
+    planner can place in a buffer of its own (a weight gradient lands in the gradient buffer
+    in the right layout instead of being copied)."""
+    producer = {o: i for i, e in enumerate(eqns) for o in e.outs}
+    uses: dict[Var, int] = {}
+    for e in eqns:
+        for v in e.ins:
+            if isinstance(v, Var):
+                uses[v] = uses.get(v, 0) + 1
+    out = list(eqns)
+    for i, eqn in enumerate(eqns):
+        src = eqn.ins[0] if eqn.ins else None
+        if not _is_swap(eqn) or not isinstance(src, Var) or uses.get(src) != 1 or src in keep:
+            continue
+        j = producer.get(src)
+        prod = eqns[j] if j is not None else None
+        if prod is None or prod.op.name != "matmul" or prod.outs[0].ndim != 2:
+            continue
+        a, b = prod.ins
+        if not (isinstance(a, Var) and isinstance(b, Var) and a.ndim == 2 and b.ndim == 2):
+            continue
+        swap = prod.op  # registry lookups stay out of this module: reuse the ops at hand
+        bt, at = Var((b.shape[1], b.shape[0]), b.dtype), Var((a.shape[1], a.shape[0]), a.dtype)
+        out[j] = None
+        out[i] = [Eqn(eqn.op, (b,), {"axes": None}, (bt,)),
+                  Eqn(eqn.op, (a,), {"axes": None}, (at,)),
+                  Eqn(swap, (bt, at), dict(prod.attrs), eqn.outs)]
+    flat: list[Eqn] = []
+    for item in out:
+        if isinstance(item, list):
+            flat.extend(item)
+        elif item is not None:
+            flat.append(item)
+    return flat
+
+
 def substitute(vars_: list[Var | None], replace: dict[Var, Var]) -> list[Var | None]:
     return [replace.get(v, v) if v is not None else None for v in vars_]
 
@@ -98,5 +152,7 @@ def optimize(eqns: list[Eqn], consts: dict[Var, Any], roots: list[Var], xp: Any
     """Constant folding, CSE, then DCE; returns equations and the Var replacement map."""
     eqns = fold_constants(eqns, consts, xp)
     eqns, replace = cse(eqns)
-    eqns = dce(eqns, substitute(roots, replace))
+    roots = substitute(roots, replace)
+    eqns = transpose_matmul(eqns, {v for v in roots if v is not None})
+    eqns = dce(eqns, roots)
     return eqns, replace

@@ -10,8 +10,8 @@ from .shape_utils import expand_reduced
 __all__: list[str] = []
 
 
-def _sum(xp, x, axis=None, keepdims=False, dtype=None):
-    return xp.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
+def _sum(xp, x, axis=None, keepdims=False, dtype=None, out=None):
+    return xp.sum(x, axis=axis, keepdims=keepdims, dtype=dtype, out=out)
 
 
 register(
@@ -22,6 +22,7 @@ register(
             expand_reduced(g, axis, ins[0].ndim, keepdims), shape=ins[0].shape
         ),
     ),
+    accepts_out=True,
     doc="Sum over ``axis`` (None: all axes).",
 )
 
