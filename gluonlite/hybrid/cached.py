@@ -105,7 +105,7 @@ def _grad_targets(prog: Program, owners: dict, wrt: list[Var], grads: list[Var |
         var = gv
         while var in producer:
             i = producer[var]
-            if prog.steps[i].out_buf >= 0:
+            if prog.steps[i].out_buf >= 0:  # a single planned output
                 targets.append((prog.slot[var], param, var.shape))
                 break
             eqn = prog.eqns[i]

@@ -76,11 +76,12 @@ def plan_memory(eqns: list[Eqn], keep: Iterable[Var], hold: Iterable[Var] = ()) 
 
     for i, eqn in enumerate(eqns):
         op = eqn.op
-        if op.accepts_out and not op.view and len(eqn.outs) == 1:
-            out = eqn.outs[0]
-            if out not in keep and out.nbytes > 0:
+        if op.accepts_out and not op.view and eqn.outs:
+            for k, out in enumerate(eqn.outs):
+                if out in keep or out.nbytes == 0:
+                    continue
                 naive += out.nbytes
-                bid = _take_inplace(eqn, i, out, buffer_of, root, root_last)
+                bid = _take_inplace(eqn, i, out, buffer_of, root, root_last) if k == 0 else None
                 if bid is not None:
                     inplace += 1
                 else:

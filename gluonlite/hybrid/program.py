@@ -26,8 +26,12 @@ class _Step:
         self.literals = tuple(v.value if isinstance(v, Literal) else None for v in eqn.ins)
         self.kwargs = {k: v for k, v in eqn.attrs.items() if k != "ctx"}
         self.outs = tuple(slot[o] for o in eqn.outs)
-        out = eqn.outs[0] if len(eqn.outs) == 1 else None
-        self.out_buf = slot[out] if out is not None and out in plan.buffer_of else -1
+        planned = [o in plan.buffer_of for o in eqn.outs]
+        # one planned output: its slot; several (all planned): -2, pass a tuple of buffers
+        if len(eqn.outs) == 1:
+            self.out_buf = self.outs[0] if planned[0] else -1
+        else:
+            self.out_buf = -2 if planned and all(planned) else -1
         self.free = tuple(slot[v] for v in plan.freed_at.get(index, ()) if v in slot)
 
 
@@ -58,7 +62,7 @@ class Program:
 
     def allocating_steps(self) -> int:
         """Steps that allocate a fresh array on every run (no planned ``out=`` buffer)."""
-        return sum(1 for s in self.steps if s.out_buf < 0 and s.outs and not s.op.view)
+        return sum(1 for s in self.steps if s.out_buf == -1 and s.outs and not s.op.view)
 
     # ---- memory ---------------------------------------------------------------------------
     def _new_arena(self) -> list:
@@ -102,6 +106,8 @@ class Program:
             args = [table[s] if s >= 0 else lit for s, lit in zip(step.slots, step.literals)]
             if step.out_buf >= 0:
                 result = step.fn(xp, *args, out=arena[step.out_buf], **step.kwargs)
+            elif step.out_buf == -2:
+                result = step.fn(xp, *args, out=tuple(arena[s] for s in step.outs), **step.kwargs)
             else:
                 result = step.fn(xp, *args, **step.kwargs)
             outs = step.outs

@@ -42,16 +42,21 @@ def _stat_axes(ndim: int, axis: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return red, tuple(-1 if a == axis else 1 for a in range(ndim))
 
 
-def _batch_norm(xp, x, gamma, beta, axis=1, eps=1e-5):
+def _batch_norm(xp, x, gamma, beta, axis=1, eps=1e-5, out=None):
     """y = (x - mean) / sqrt(var + eps) * gamma + beta with the batch mean and biased variance
-    per channel on ``axis``; also returns that mean and variance as (C,) arrays."""
+    per channel on ``axis``; also returns that mean and variance as (C,) arrays. ``out`` is
+    an optional (y, mean, var) triple of buffers."""
     red, shape = _stat_axes(x.ndim, axis)
     mean = xp.mean(x, axis=red, keepdims=True)
-    y = x - mean
+    y = xp.subtract(x, mean, out=None if out is None else out[0])
     var = xp.mean(xp.square(y), axis=red, keepdims=True)
     y *= gamma.reshape(shape) / xp.sqrt(var + eps)
     y += beta.reshape(shape)
-    return y, mean.reshape(-1), var.reshape(-1)
+    if out is None:
+        return y, mean.reshape(-1), var.reshape(-1)
+    out[1][...] = mean.reshape(-1)
+    out[2][...] = var.reshape(-1)
+    return out
 
 
 def _plus(a: Any, b: Any) -> Any:
@@ -104,6 +109,7 @@ register(
     _batch_norm,
     vjp=_batch_norm_vjp,
     num_outputs=3,
+    accepts_out=True,
     save_ins=(0, 1),
     save_outs=(1, 2),
     doc="Batch normalization with batch statistics over every axis but ``axis`` (gamma and beta "
