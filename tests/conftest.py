@@ -20,5 +20,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 @pytest.fixture(autouse=True)
 def _seed():
+    """Every test starts from the same NumPy and gluonlite random state."""
+    import gluonlite
+
     np.random.seed(0)
+    gluonlite.random.seed(0)
     yield
