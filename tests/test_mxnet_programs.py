@@ -12,8 +12,10 @@ sklearn_datasets = pytest.importorskip("sklearn.datasets")
 
 def _digits():
     data = sklearn_datasets.load_digits()
-    x = (data.data / 16.0).astype("float32")
-    return x[:1400], data.target[:1400].astype("float32"), x[1400:], data.target[1400:]
+    order = np.random.RandomState(0).permutation(len(data.target))
+    x = (data.data[order] / 16.0).astype("float32")
+    y = data.target[order]
+    return x[:1400], y[:1400].astype("float32"), x[1400:], y[1400:]
 
 
 def test_straight_dope_style_mlp_training_loop(tmp_path):
