@@ -137,6 +137,9 @@ def run_backward(
                 )
             targets.setdefault(v._entry, []).append(i)
 
+    # raws a leaf must not adopt as its gradient buffer: the caller's head gradients, and
+    # (added as they are adopted) raws another leaf already took
+    owners = {id(hg._data) for hg in head_grads if hg is not None}
     saved_recording, saved_retain = STATE.recording, STATE.retain_graph
     STATE.recording, STATE.retain_graph = create_graph, retain_graph
     _IN_FLIGHT.append(grads)
@@ -148,7 +151,7 @@ def run_backward(
                 _capture(targets, node, slots, found)
             if node.__class__ is Leaf:
                 if variables is None:
-                    _commit(node, slots[0], create_graph)
+                    _commit(node, slots[0], create_graph, owners)
                 continue
             cots = _run_node(node, slots, retain_graph)
             for parent, c in zip(node.parents, cots):
@@ -178,7 +181,18 @@ def _is_buffer(a: Any, buf: Any) -> bool:
     return a is buf or (a.base is buf and a.shape == buf.shape and a.strides == buf.strides)
 
 
-def _commit(leaf: Leaf, g, create_graph: bool) -> None:
+def _adoptable(raw: Any, buf: Any, owners: set[int]) -> bool:
+    """A cotangent array backward may keep as the gradient buffer instead of copying it (as
+    PyTorch steals an unshared gradient): it owns its memory, matches the buffer, and neither
+    the caller nor another leaf holds it. Gradient rules build cotangents with ops, which return
+    new arrays or views (views do not own memory), so such an array is referenced by nothing
+    outside this backward."""
+    return (raw.base is None and raw.dtype == buf.dtype and raw.shape == buf.shape
+            and raw.flags.c_contiguous and getattr(raw.flags, "writeable", True)
+            and type(raw) is type(buf) and id(raw) not in owners)
+
+
+def _commit(leaf: Leaf, g, create_graph: bool, owners: set[int] = frozenset()) -> None:
     """Store ``g`` in a leaf's gradient buffer according to its grad_req."""
     buf = leaf.grad
     if g.shape != buf.shape:
@@ -189,6 +203,11 @@ def _commit(leaf: Leaf, g, create_graph: bool) -> None:
         buf._data, buf._entry = g._data, g._entry
     elif leaf.grad_req == "add":
         buf._data += g._data
-    elif not _is_buffer(g._data, buf._data):  # hybridized calls may have written it already
+    elif _is_buffer(g._data, buf._data):  # a hybridized call wrote it there already
+        pass
+    elif _adoptable(g._data, buf._data, owners):
+        buf._data = g._data
+        owners.add(id(g._data))
+    else:
         buf._data[...] = g._data
     leaf.fresh = True

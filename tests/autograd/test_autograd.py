@@ -281,3 +281,23 @@ def test_stop_gradient_blocks_the_gradient_but_keeps_values():
     y.backward()
     np.testing.assert_allclose(x.grad.asnumpy(), [2.0, 3.0])
     assert np.shares_memory(x.detach()._data, x._data)
+
+
+def test_adopted_gradients_never_alias_each_other_or_the_callers_arrays():
+    x1 = nd.array([1.0, 2.0])
+    x2 = nd.array([3.0, 4.0])
+    x1.attach_grad()
+    x2.attach_grad()
+    with autograd.record():
+        y = (x1 + x2) * 3  # add passes one cotangent array to both leaves
+    y.backward()
+    assert not np.shares_memory(x1.grad._data, x2.grad._data)
+    x1.grad[:] = 0
+    np.testing.assert_allclose(x2.grad.asnumpy(), [3, 3])
+    head = nd.array([1.0, 1.0])
+    with autograd.record():
+        z = x1 + 0
+    z.backward(head)
+    assert not np.shares_memory(x1.grad._data, head._data)
+    head[:] = 5
+    np.testing.assert_allclose(x1.grad.asnumpy(), [1, 1])
