@@ -128,18 +128,18 @@ class _Conv(HybridBlock):
         self.weight.shape = self._weight_shape(x.shape[-1 if self._last else 1])
 
     def _apply(self, x: Any, w: Any, b: Any) -> Any:
-        return nd.Convolution(
-            x,
-            w,
-            b,
-            kernel=self._kernel,
-            stride=self._strides,
-            dilate=self._dilation,
-            pad=self._padding,
-            num_filter=self._channels,
-            num_group=self._groups,
-            no_bias=b is None,
-        )
+        kwargs = {
+            "kernel": self._kernel,
+            "stride": self._strides,
+            "dilate": self._dilation,
+            "pad": self._padding,
+            "num_filter": self._channels,
+            "num_group": self._groups,
+            "no_bias": b is None,
+        }
+        if self._transposed:
+            return nd.Deconvolution(x, w, b, adj=self._out_pad, **kwargs)
+        return nd.Convolution(x, w, b, **kwargs)
 
     def forward(self, x: Any) -> Any:
         ctx = x.context
@@ -215,21 +215,6 @@ class _ConvTranspose(_Conv):
             in_channels,
             output_padding,
             **kwargs,
-        )
-
-    def _apply(self, x: Any, w: Any, b: Any) -> Any:
-        return nd.Deconvolution(
-            x,
-            w,
-            b,
-            kernel=self._kernel,
-            stride=self._strides,
-            dilate=self._dilation,
-            pad=self._padding,
-            adj=self._out_pad,
-            num_filter=self._channels,
-            num_group=self._groups,
-            no_bias=b is None,
         )
 
 

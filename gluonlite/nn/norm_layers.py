@@ -44,6 +44,13 @@ def _affine_params(
     )
 
 
+def _affine_data(block: HybridBlock, ctx: Any) -> tuple[Any, Any]:
+    """``gamma`` and ``beta`` on ``ctx``, each None where ``scale``/``center`` disables it."""
+    k = block._kwargs
+    gamma = block.gamma.data(ctx) if k["scale"] else None
+    return gamma, block.beta.data(ctx) if k["center"] else None
+
+
 def _set_sizes(params: tuple[Parameter, ...], size: int) -> None:
     for p in params:
         p.shape = (size,)
@@ -161,7 +168,32 @@ class SyncBatchNorm(BatchNorm):
         )
 
 
-class LayerNorm(HybridBlock):
+class _AxisNorm(HybridBlock):
+    """A normalization with gamma and beta of shape (x.shape[axis],): LayerNorm, InstanceNorm."""
+
+    def __init__(
+        self,
+        axis: int,
+        epsilon: float,
+        center: bool,
+        scale: bool,
+        beta_initializer: Any,
+        gamma_initializer: Any,
+        in_channels: int,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._kwargs = {"eps": epsilon, "axis": axis, "center": center, "scale": scale}
+        _affine_params(self, in_channels, center, scale, gamma_initializer, beta_initializer)
+
+    def infer_shape(self, x: Any, *args: Any) -> None:
+        _set_sizes((self.gamma, self.beta), x.shape[self._kwargs["axis"]])
+
+    def __repr__(self) -> str:
+        return format_kwargs(type(self).__name__, self._kwargs, in_channels=self.gamma.shape[0])
+
+
+class LayerNorm(_AxisNorm):
     """Normalize over ``axis`` (the last by default) with the biased variance, then scale by
     gamma and shift by beta, both of shape (x.shape[axis],)."""
 
@@ -176,25 +208,13 @@ class LayerNorm(HybridBlock):
         in_channels: int = 0,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        self._kwargs = {"eps": epsilon, "axis": axis, "center": center, "scale": scale}
-        _affine_params(self, in_channels, center, scale, gamma_initializer, beta_initializer)
-
-    def infer_shape(self, x: Any, *args: Any) -> None:
-        _set_sizes((self.gamma, self.beta), x.shape[self._kwargs["axis"]])
-
-    def forward(self, x: Any) -> Any:
-        ctx, k = x.context, self._kwargs
-        return nd.LayerNorm(
-            x,
-            self.gamma.data(ctx) if k["scale"] else None,
-            self.beta.data(ctx) if k["center"] else None,
-            axis=k["axis"],
-            eps=k["eps"],
+        super().__init__(
+            axis, epsilon, center, scale, beta_initializer, gamma_initializer, in_channels, **kwargs
         )
 
-    def __repr__(self) -> str:
-        return format_kwargs(type(self).__name__, self._kwargs, in_channels=self.gamma.shape[0])
+    def forward(self, x: Any) -> Any:
+        k = self._kwargs
+        return nd.LayerNorm(x, *_affine_data(self, x.context), axis=k["axis"], eps=k["eps"])
 
 
 class GroupNorm(HybridBlock):
@@ -216,20 +236,15 @@ class GroupNorm(HybridBlock):
         _affine_params(self, num_groups, center, scale, gamma_initializer, beta_initializer)
 
     def forward(self, x: Any) -> Any:
-        ctx, k = x.context, self._kwargs
-        return nd.GroupNorm(
-            x,
-            self.gamma.data(ctx) if k["scale"] else None,
-            self.beta.data(ctx) if k["center"] else None,
-            num_groups=k["num_groups"],
-            eps=k["eps"],
-        )
+        k = self._kwargs
+        gamma, beta = _affine_data(self, x.context)
+        return nd.GroupNorm(x, gamma, beta, num_groups=k["num_groups"], eps=k["eps"])
 
     def __repr__(self) -> str:
         return format_kwargs(type(self).__name__, self._kwargs)
 
 
-class InstanceNorm(HybridBlock):
+class InstanceNorm(_AxisNorm):
     """Normalize each (sample, channel) over the remaining axes; ``axis`` is the channel axis.
     Gamma and beta have shape (channels,); the default ``scale=False`` leaves gamma unused."""
 
@@ -244,25 +259,13 @@ class InstanceNorm(HybridBlock):
         in_channels: int = 0,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        self._kwargs = {"eps": epsilon, "axis": axis, "center": center, "scale": scale}
-        _affine_params(self, in_channels, center, scale, gamma_initializer, beta_initializer)
-
-    def infer_shape(self, x: Any, *args: Any) -> None:
-        _set_sizes((self.gamma, self.beta), x.shape[self._kwargs["axis"]])
+        super().__init__(
+            axis, epsilon, center, scale, beta_initializer, gamma_initializer, in_channels, **kwargs
+        )
 
     def forward(self, x: Any) -> Any:
-        ctx, k = x.context, self._kwargs
-        axis = k["axis"] % x.ndim
+        axis = self._kwargs["axis"] % x.ndim
         if axis != 1:
             x = nd.swapaxes(x, 1, axis)
-        y = nd.InstanceNorm(
-            x,
-            self.gamma.data(ctx) if k["scale"] else None,
-            self.beta.data(ctx) if k["center"] else None,
-            eps=k["eps"],
-        )
+        y = nd.InstanceNorm(x, *_affine_data(self, x.context), eps=self._kwargs["eps"])
         return y if axis == 1 else nd.swapaxes(y, 1, axis)
-
-    def __repr__(self) -> str:
-        return format_kwargs(type(self).__name__, self._kwargs, in_channels=self.gamma.shape[0])

@@ -68,6 +68,17 @@ def _standard(op: Any, params: list, size: Any, dtype: Any, out: Any) -> ArrayBa
     return op(shape=shape, dtype=dt, ctx=arrays[0]._ctx)
 
 
+def _shifted(op: Any, first: Any, second: Any, span: bool, *where: Any) -> Any:
+    """``op(first, second)``: drawn directly for scalars; for arrays, a recorded standard draw
+    times ``second - first`` (``span``) or ``second``, plus ``first``. ``where``: as ``_draw``."""
+    size, dtype, _, _, out = where
+    a, b = operands(first, second) or (first, second)
+    if not isinstance(a, ArrayBase) and not isinstance(b, ArrayBase):
+        return _draw(op, (float(a), float(b)), *where)
+    standard = _standard(op, [a, b], size, dtype, out)
+    return _finish(P.add(P.multiply(standard, P.subtract(b, a) if span else b), a), out)
+
+
 def uniform(
     low: Any = 0.0,
     high: Any = 1.0,
@@ -78,11 +89,7 @@ def uniform(
     device: Any = None,
 ) -> Any:
     """Samples from U[low, high)."""
-    lo, hi = operands(low, high) or (low, high)
-    if not isinstance(lo, ArrayBase) and not isinstance(hi, ArrayBase):
-        return _draw(P.random_uniform, (float(lo), float(hi)), size, dtype, ctx, device, out)
-    u = _standard(P.random_uniform, [lo, hi], size, dtype, out)
-    return _finish(P.add(P.multiply(u, P.subtract(hi, lo)), lo), out)
+    return _shifted(P.random_uniform, low, high, True, size, dtype, ctx, device, out)
 
 
 def normal(
@@ -95,11 +102,7 @@ def normal(
     device: Any = None,
 ) -> Any:
     """Samples from N(loc, scale**2)."""
-    mu, sigma = operands(loc, scale) or (loc, scale)
-    if not isinstance(mu, ArrayBase) and not isinstance(sigma, ArrayBase):
-        return _draw(P.random_normal, (float(mu), float(sigma)), size, dtype, ctx, device, out)
-    z = _standard(P.random_normal, [mu, sigma], size, dtype, out)
-    return _finish(P.add(P.multiply(z, sigma), mu), out)
+    return _shifted(P.random_normal, loc, scale, False, size, dtype, ctx, device, out)
 
 
 def randn(*size: int, **kwargs: Any) -> Any:

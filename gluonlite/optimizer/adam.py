@@ -15,10 +15,6 @@ from .optimizer import Optimizer, _zeros_like, bias_corrected_lr, register
 __all__ = ["FTML", "LAMB", "Adam", "AdamW", "Adamax", "Nadam"]
 
 
-def _moments(weight: Any) -> tuple:
-    return (_zeros_like(weight), _zeros_like(weight))
-
-
 def _adam_moments(opt: Optimizer, weight: Any, grad: Any, state: Any, wd: float) -> None:
     """Update Adam's moments in place with ``g = clip(rescale_grad * grad + wd * weight)``:
     ``m = beta1 * m + (1 - beta1) * g`` and ``v = beta2 * v + (1 - beta2) * g**2``. Without
@@ -40,6 +36,17 @@ def _adam_moments(opt: Optimizer, weight: Any, grad: Any, state: Any, wd: float)
     opt._axpy(xp, (1.0 - opt.beta2) * scale * scale, sq, v, weight)
 
 
+def _rms(xp: Any, v: Any, epsilon: float, out: Any, scale: float = 1.0) -> Any:
+    """``out <- sqrt(scale * v) + epsilon``, Adam's denominator (``scale`` corrects v's bias)."""
+    if scale == 1.0:
+        xp.sqrt(v, out=out)
+    else:
+        xp.multiply(v, scale, out=out)
+        xp.sqrt(out, out=out)
+    out += epsilon
+    return out
+
+
 def _ema(xp: Any, avg: Any, value: Any, decay: float, tmp: Any) -> None:
     """``avg <- decay * avg + (1 - decay) * value``."""
     avg *= decay
@@ -47,8 +54,20 @@ def _ema(xp: Any, avg: Any, value: Any, decay: float, tmp: Any) -> None:
     avg += tmp
 
 
+class _Moments(Optimizer):
+    """An optimizer of the Adam family: decay rates ``beta1``, ``beta2``; state ``(m, v)``."""
+
+    def __init__(self, learning_rate: float, beta1: float, beta2: float, **kwargs: Any) -> None:
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1 = beta1
+        self.beta2 = beta2
+
+    def create_state(self, index: Any, weight: Any) -> Any:
+        return (_zeros_like(weight), _zeros_like(weight))
+
+
 @register
-class Adam(Optimizer):
+class Adam(_Moments):
     """Adam (MXNet's ``adam_update``)::
 
         g = clip(rescale_grad * grad + wd * weight, clip_gradient)
@@ -67,30 +86,22 @@ class Adam(Optimizer):
         lazy_update: bool = True,
         **kwargs: Any,
     ) -> None:
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta1 = beta1
-        self.beta2 = beta2
+        super().__init__(learning_rate, beta1, beta2, **kwargs)
         self.epsilon = epsilon
         self.lazy_update = lazy_update
 
-    def create_state(self, index: Any, weight: Any) -> Any:
-        return _moments(weight)
-
     def _update_impl(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
-        self._update_count(index)
-        t = self._index_update_count[index]
-        lr = bias_corrected_lr(self._get_lr(index), self.beta1, self.beta2, t)
-        _adam_moments(self, weight, grad, state, self._get_wd(index))
+        lr, wd = self._begin_update(index)
+        lr = bias_corrected_lr(lr, self.beta1, self.beta2, self._index_update_count[index])
+        _adam_moments(self, weight, grad, state, wd)
         xp = weight._ctx.xp
-        step = self._work(weight, 1)
-        xp.sqrt(state[1]._data, out=step)
-        step += self.epsilon
+        step = _rms(xp, state[1]._data, self.epsilon, self._work(weight, 1))
         xp.divide(state[0]._data, step, out=step)
         self._axpy(xp, -lr, step, weight._data, weight)
 
 
 @register
-class AdamW(Optimizer):
+class AdamW(_Moments):
     """Adam with decoupled weight decay (MXNet's ``adamw_update``, Gluon 2.0's ``AdamW``)::
 
         g = clip(rescale_grad * grad, clip_gradient)
@@ -110,27 +121,18 @@ class AdamW(Optimizer):
         correct_bias: bool = True,
         **kwargs: Any,
     ) -> None:
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta1 = beta1
-        self.beta2 = beta2
+        super().__init__(learning_rate, beta1, beta2, **kwargs)
         self.epsilon = epsilon
         self.correct_bias = correct_bias
 
-    def create_state(self, index: Any, weight: Any) -> Any:
-        return _moments(weight)
-
     def _update_impl(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
-        self._update_count(index)
-        lr = self._get_lr(index)
+        lr, wd = self._begin_update(index)
         if self.correct_bias:
             lr = bias_corrected_lr(lr, self.beta1, self.beta2, self._index_update_count[index])
-        wd = self._get_wd(index)
         _adam_moments(self, weight, grad, state, 0.0)
         xp = weight._ctx.xp
         w = weight._data
-        step = self._work(weight, 1)
-        xp.sqrt(state[1]._data, out=step)
-        step += self.epsilon
+        step = _rms(xp, state[1]._data, self.epsilon, self._work(weight, 1))
         xp.divide(state[0]._data, step, out=step)
         if wd:  # decoupled: w -= eta * (step + wd * w), with the weight before the step
             w *= 1.0 - lr * wd
@@ -138,7 +140,7 @@ class AdamW(Optimizer):
 
 
 @register
-class Adamax(Optimizer):
+class Adamax(_Moments):
     """AdaMax, Adam with the infinity norm::
 
         g = clip(rescale_grad * grad + wd * weight, clip_gradient)
@@ -152,17 +154,11 @@ class Adamax(Optimizer):
     def __init__(
         self, learning_rate: float = 0.002, beta1: float = 0.9, beta2: float = 0.999, **kwargs: Any
     ) -> None:
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta1 = beta1
-        self.beta2 = beta2
-
-    def create_state(self, index: Any, weight: Any) -> Any:
-        return _moments(weight)
+        super().__init__(learning_rate, beta1, beta2, **kwargs)
 
     def _update_impl(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
-        self._update_count(index)
-        lr = self._get_lr(index) / (1.0 - self.beta1 ** self._index_update_count[index])
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
+        lr /= 1.0 - self.beta1 ** self._index_update_count[index]
         xp = weight._ctx.xp
         w = weight._data
         g, tmp = self._work(weight), self._work(weight, 1)
@@ -191,7 +187,7 @@ def _nadam_momentum(t: int, beta1: float, decay: float) -> float:
 
 
 @register
-class Nadam(Optimizer):
+class Nadam(_Moments):
     """Nesterov Adam::
 
         g = clip(rescale_grad * grad + wd * weight, clip_gradient)
@@ -213,20 +209,13 @@ class Nadam(Optimizer):
         schedule_decay: float = 0.004,
         **kwargs: Any,
     ) -> None:
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta1 = beta1
-        self.beta2 = beta2
+        super().__init__(learning_rate, beta1, beta2, **kwargs)
         self.epsilon = epsilon
         self.schedule_decay = schedule_decay
 
-    def create_state(self, index: Any, weight: Any) -> Any:
-        return _moments(weight)
-
     def _update_impl(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
-        self._update_count(index)
+        lr, wd = self._begin_update(index)
         t = self._index_update_count[index]
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
         b1, decay = self.beta1, self.schedule_decay
         mu_t, mu_next = _nadam_momentum(t, b1, decay), _nadam_momentum(t + 1, b1, decay)
         schedule = _nadam_schedule(t, b1, decay)
@@ -241,16 +230,13 @@ class Nadam(Optimizer):
         g *= (1.0 - mu_t) / (1.0 - schedule)
         xp.multiply(m, mu_next / (1.0 - schedule * mu_next), out=tmp)
         g += tmp
-        xp.multiply(v, 1.0 / (1.0 - self.beta2**t), out=tmp)
-        xp.sqrt(tmp, out=tmp)
-        tmp += self.epsilon
-        xp.divide(g, tmp, out=tmp)
+        xp.divide(g, _rms(xp, v, self.epsilon, tmp, 1.0 / (1.0 - self.beta2**t)), out=tmp)
         tmp *= lr
         w -= tmp
 
 
 @register
-class LAMB(Optimizer):
+class LAMB(_Moments):
     """Layer-wise adaptive moments (MXNet's ``lamb_update_phase1/2``)::
 
         g = clip(rescale_grad * grad, clip_gradient)
@@ -274,22 +260,15 @@ class LAMB(Optimizer):
         bias_correction: bool = True,
         **kwargs: Any,
     ) -> None:
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta1 = beta1
-        self.beta2 = beta2
+        super().__init__(learning_rate, beta1, beta2, **kwargs)
         self.epsilon = epsilon
         self.lower_bound = lower_bound
         self.upper_bound = upper_bound
         self.bias_correction = bias_correction
 
-    def create_state(self, index: Any, weight: Any) -> Any:
-        return _moments(weight)
-
     def _update_impl(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
-        self._update_count(index)
+        lr, wd = self._begin_update(index)
         t = self._index_update_count[index]
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
         _adam_moments(self, weight, grad, state, 0.0)
         xp = weight._ctx.xp
         w = weight._data
@@ -298,10 +277,7 @@ class LAMB(Optimizer):
         m_scale, v_scale = 1.0, 1.0
         if self.bias_correction:
             m_scale, v_scale = 1.0 / (1.0 - self.beta1**t), 1.0 / (1.0 - self.beta2**t)
-        xp.multiply(v, v_scale, out=tmp)
-        xp.sqrt(tmp, out=tmp)
-        tmp += self.epsilon
-        xp.divide(m, tmp, out=tmp)
+        xp.divide(m, _rms(xp, v, self.epsilon, tmp, v_scale), out=tmp)
         if m_scale != 1.0:
             tmp *= m_scale
         if wd:
@@ -344,10 +320,8 @@ class FTML(Optimizer):
         return (_zeros_like(weight), _zeros_like(weight), _zeros_like(weight))  # d, v, z
 
     def _update_impl(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
-        self._update_count(index)
+        lr, wd = self._begin_update(index)
         t = self._index_update_count[index]
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
         xp = weight._ctx.xp
         w = weight._data
         g, tmp = self._work(weight), self._work(weight, 1)
@@ -357,9 +331,7 @@ class FTML(Optimizer):
         _ema(xp, v, tmp, self.beta2, tmp)
         _ema(xp, z, g, self.beta1, tmp)  # z = beta1 z + (1 - beta1) g
         d *= -self.beta1  # d <- d_t - beta1 * d_{t-1}, built in place
-        xp.multiply(v, 1.0 / (1.0 - self.beta2**t), out=g)
-        xp.sqrt(g, out=g)
-        g += self.epsilon
+        _rms(xp, v, self.epsilon, g, 1.0 / (1.0 - self.beta2**t))
         g *= (1.0 - self.beta1**t) / lr  # g = d_t
         d += g
         d *= w

@@ -32,9 +32,7 @@ class AdaGrad(Optimizer):
         return _zeros_like(weight)
 
     def _update_impl(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
-        self._update_count(index)
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
         xp = weight._ctx.xp
         w, history = weight._data, state._data
         g, tmp = self._rescaled(xp, grad._data, self._work(weight)), self._work(weight, 1)
@@ -140,9 +138,7 @@ class RMSProp(Optimizer):
         return (_zeros_like(weight),)
 
     def _update_impl(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
-        self._update_count(index)
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
         xp = weight._ctx.xp
         w = weight._data
         g, tmp = self._work(weight), self._work(weight, 1)
@@ -199,9 +195,7 @@ class Ftrl(Optimizer):
         return (_zeros_like(weight), _zeros_like(weight))  # z, n
 
     def _update_impl(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
-        self._update_count(index)
-        wd = self._get_wd(index)
-        lr = self._get_lr(index)
+        lr, wd = self._begin_update(index)
         xp = weight._ctx.xp
         w = weight._data
         z, n = state[0]._data, state[1]._data

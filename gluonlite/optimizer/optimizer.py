@@ -157,12 +157,7 @@ class Optimizer:
 
     def set_lr_mult(self, args_lr_mult: dict) -> None:
         """Per-parameter learning-rate multipliers, keyed by name or index."""
-        self.lr_mult = {}
-        if self.sym_info:
-            attr, arg_names = self.sym_info
-            for name in arg_names:
-                if name in attr and "__lr_mult__" in attr[name]:
-                    self.lr_mult[name] = float(attr[name]["__lr_mult__"])
+        self.lr_mult = self._symbol_mults("__lr_mult__")
         self.lr_mult.update(args_lr_mult)
 
     def set_wd_mult(self, args_wd_mult: dict) -> None:
@@ -172,12 +167,15 @@ class Optimizer:
         for name in self.idx2name.values():
             if not name.endswith(("_weight", "_gamma")):
                 self.wd_mult[name] = 0.0
-        if self.sym_info:
-            attr, arg_names = self.sym_info
-            for name in arg_names:
-                if name in attr and "__wd_mult__" in attr[name]:
-                    self.wd_mult[name] = float(attr[name]["__wd_mult__"])
+        self.wd_mult.update(self._symbol_mults("__wd_mult__"))
         self.wd_mult.update(args_wd_mult)
+
+    def _symbol_mults(self, key: str) -> dict:
+        """The multipliers the symbol's argument attributes set under ``key``."""
+        if not self.sym_info:
+            return {}
+        attr, arg_names = self.sym_info
+        return {n: float(attr[n][key]) for n in arg_names if n in attr and key in attr[n]}
 
     def _set_current_context(self, device_id: int) -> None:
         """Count updates separately per device, so data-parallel copies each see step t."""
@@ -193,6 +191,11 @@ class Optimizer:
             n = counts.get(idx, self.begin_num_update) + 1
             counts[idx] = n
             self.num_update = max(self.num_update, n)
+
+    def _begin_update(self, index: Any) -> tuple[float, float]:
+        """Count this update of ``index``; its learning rate and weight decay for the step."""
+        self._update_count(index)
+        return self._get_lr(index), self._get_wd(index)
 
     def _get_lr(self, index: Any) -> float:
         """The learning rate of ``index``: scheduler (or lr) times the parameter's lr_mult."""

@@ -15,8 +15,19 @@ from .optimizer import Optimizer, _copy_as, _zeros_like, register
 __all__ = ["DCASGD", "NAG", "SGD", "SGLD", "Signum", "ccSGD"]
 
 
+class _Momentum(Optimizer):
+    """An optimizer with a ``momentum`` buffer as its state (None when momentum is 0)."""
+
+    def __init__(self, momentum: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.momentum = momentum
+
+    def create_state(self, index: Any, weight: Any) -> Any:
+        return _zeros_like(weight) if self.momentum != 0.0 else None
+
+
 @register
-class SGD(Optimizer):
+class SGD(_Momentum):
     """SGD with momentum and weight decay (MXNet's ``sgd_update``/``sgd_mom_update``)::
 
         g = lr * clip(rescale_grad * grad, clip_gradient)
@@ -30,45 +41,40 @@ class SGD(Optimizer):
     def __init__(
         self, momentum: float = 0.0, lazy_update: bool = True, nesterov: bool = False, **kwargs: Any
     ) -> None:
-        super().__init__(**kwargs)
-        self.momentum = momentum
+        super().__init__(momentum, **kwargs)
         self.lazy_update = lazy_update
         self.nesterov = nesterov
 
-    def create_state(self, index: Any, weight: Any) -> Any:
-        return _zeros_like(weight) if self.momentum != 0.0 else None
-
     def _update_impl(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
-        self._update_count(index)
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
         if state is None:
             _plain_step(self, weight, grad, lr, wd)
         elif self.nesterov:
             _nesterov(self, weight, grad, state, self.momentum, lr, wd)
         else:
-            xp = weight._ctx.xp
             w, mom = weight._data, state._data
             mom *= self.momentum
-            if self._clipping() is None:
-                self._axpy(xp, -lr * self.rescale_grad, grad._data, mom, weight)
-            else:
-                mom -= self._rescaled(xp, grad._data, self._work(weight), lr)
+            _descend(self, weight, grad, mom, lr)
             if wd:
-                self._axpy(xp, -lr * wd, w, mom, weight)
+                self._axpy(weight._ctx.xp, -lr * wd, w, mom, weight)
             w += mom
+
+
+def _descend(opt: Optimizer, weight: Any, grad: Any, target: Any, lr: float) -> None:
+    """``target -= lr * clip(rescale_grad * grad)``, in one scaled pass when nothing clips."""
+    xp = weight._ctx.xp
+    if opt._clipping() is None:
+        opt._axpy(xp, -lr * opt.rescale_grad, grad._data, target, weight)
+    else:
+        target -= opt._rescaled(xp, grad._data, opt._work(weight), lr)
 
 
 def _plain_step(opt: Optimizer, weight: Any, grad: Any, lr: float, wd: float) -> None:
     """MXNet's ``sgd_update``: ``w = (1 - lr * wd) * w - lr * clip(rescale_grad * grad)``."""
-    xp = weight._ctx.xp
     w = weight._data
     if wd:
         w *= 1.0 - lr * wd
-    if opt._clipping() is None:
-        opt._axpy(xp, -lr * opt.rescale_grad, grad._data, w, weight)
-    else:
-        w -= opt._rescaled(xp, grad._data, opt._work(weight), lr)
+    _descend(opt, weight, grad, w, lr)
 
 
 def _nesterov(
@@ -90,7 +96,7 @@ def _nesterov(
 
 
 @register
-class NAG(Optimizer):
+class NAG(_Momentum):
     """Nesterov accelerated gradient (MXNet's ``nag_mom_update``)::
 
         g = lr * (clip(rescale_grad * grad, clip_gradient) + wd * weight)
@@ -101,16 +107,10 @@ class NAG(Optimizer):
     """
 
     def __init__(self, momentum: float = 0.0, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.momentum = momentum
-
-    def create_state(self, index: Any, weight: Any) -> Any:
-        return _zeros_like(weight) if self.momentum != 0.0 else None
+        super().__init__(momentum, **kwargs)
 
     def _update_impl(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
-        self._update_count(index)
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
         if state is None:
             _plain_step(self, weight, grad, lr, wd)
         else:
@@ -118,7 +118,7 @@ class NAG(Optimizer):
 
 
 @register
-class Signum(Optimizer):
+class Signum(_Momentum):
     """Signum / signSGD (MXNet's ``signum_update``/``signsgd_update``)::
 
         mom = momentum * mom - (1 - momentum) * (clip(rescale_grad * grad) + wd * weight)
@@ -130,17 +130,11 @@ class Signum(Optimizer):
     def __init__(
         self, learning_rate: float = 0.01, momentum: float = 0.9, wd_lh: float = 0.0, **kwargs: Any
     ) -> None:
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.momentum = momentum
+        super().__init__(momentum, learning_rate=learning_rate, **kwargs)
         self.wd_lh = wd_lh
 
-    def create_state(self, index: Any, weight: Any) -> Any:
-        return _zeros_like(weight) if self.momentum != 0.0 else None
-
     def _update_impl(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
-        self._update_count(index)
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
         xp = weight._ctx.xp
         w = weight._data
         tmp = self._work(weight)
@@ -177,9 +171,7 @@ class SGLD(Optimizer):
     def _update_impl(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
         from ..ndarray import random
 
-        self._update_count(index)
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
         xp = weight._ctx.xp
         w = weight._data
         step = self._rescaled(xp, grad._data, self._work(weight))
@@ -194,7 +186,7 @@ class SGLD(Optimizer):
 
 
 @register
-class DCASGD(Optimizer):
+class DCASGD(_Momentum):
     """Delay-compensated asynchronous SGD::
 
         g = clip(rescale_grad * grad)
@@ -205,18 +197,14 @@ class DCASGD(Optimizer):
     """
 
     def __init__(self, momentum: float = 0.0, lamda: float = 0.04, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.momentum = momentum
+        super().__init__(momentum, **kwargs)
         self.lamda = lamda
 
     def create_state(self, index: Any, weight: Any) -> Any:
-        mom = _zeros_like(weight) if self.momentum != 0.0 else None
-        return (mom, _copy_as(weight, weight.dtype))
+        return (super().create_state(index, weight), _copy_as(weight, weight.dtype))
 
     def _update_impl(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
-        self._update_count(index)
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
         xp = weight._ctx.xp
         w = weight._data
         mom, previous = state

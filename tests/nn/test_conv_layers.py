@@ -83,6 +83,22 @@ def _weights(layer):
 
 
 # ---- convolutions ---------------------------------------------------------------------------
+def _random_layer(cls, kw, shape):
+    """``cls(**kw)`` with random weights and bias; its random input (NumPy and NDArray), the
+    weights and bias as NumPy, and ``t(option, default)``: an option of ``kw`` per axis."""
+    layer = cls(**kw)
+    x = np.random.randn(*shape)
+    xa = prepare(layer, x, init=gl.init.Normal(0.5))
+    layer.bias.set_data(np.random.randn(kw["channels"]))
+    nsp = len(shape) - 2
+
+    def t(name, default):
+        v = kw.get(name, default)
+        return (v,) * nsp if isinstance(v, int) else v
+
+    return (layer, x, xa, *_weights(layer), t)
+
+
 CONVS = [
     (nn.Conv1D, {"channels": 4, "kernel_size": 3, "strides": 2, "padding": 1}, (2, 2, 7), 1),
     (
@@ -106,18 +122,8 @@ CONVS = [
 
 @pytest.mark.parametrize("cls, kw, shape, groups", CONVS)
 def test_conv_matches_numpy_and_gradients(cls, kw, shape, groups):
-    layer = cls(**kw)
-    x = np.random.randn(*shape)
-    xa = prepare(layer, x, init=gl.init.Normal(0.5))
-    layer.bias.set_data(np.random.randn(kw["channels"]))
-    w, b = _weights(layer)
-    nsp = len(shape) - 2
+    layer, x, xa, w, b, t = _random_layer(cls, kw, shape)
     assert w.shape == (kw["channels"], shape[1] // groups, *layer._kernel)
-
-    def t(name, default):
-        v = kw.get(name, default)
-        return (v,) * nsp if isinstance(v, int) else v
-
     want = conv_ref(x, w, b, t("strides", 1), t("padding", 0), t("dilation", 1), groups)
     np.testing.assert_allclose(layer(xa).asnumpy(), want, rtol=1e-10, atol=1e-12)
     check_gradients(layer, xa)
@@ -155,18 +161,8 @@ DECONVS = [
 
 @pytest.mark.parametrize("cls, kw, shape, groups", DECONVS)
 def test_conv_transpose_matches_numpy_and_gradients(cls, kw, shape, groups):
-    layer = cls(**kw)
-    x = np.random.randn(*shape)
-    xa = prepare(layer, x, init=gl.init.Normal(0.5))
-    layer.bias.set_data(np.random.randn(kw["channels"]))
-    w, b = _weights(layer)
-    nsp = len(shape) - 2
+    layer, x, xa, w, b, t = _random_layer(cls, kw, shape)
     assert w.shape == (shape[1], kw["channels"] // groups, *layer._kernel)
-
-    def t(name, default):
-        v = kw.get(name, default)
-        return (v,) * nsp if isinstance(v, int) else v
-
     want = deconv_ref(
         x, w, b, t("strides", 1), t("padding", 0), t("dilation", 1), t("output_padding", 0), groups
     )

@@ -333,8 +333,8 @@ class RandomCrop(_ImageTransform):
 
 
 # ---- random flips --------------------------------------------------------------------------------
-class _RandomFlip(_ImageTransform):
-    _axis = -2
+class _WithProbability(_ImageTransform):
+    """Apply ``_always(data)`` with probability ``p``; otherwise pass the image through."""
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
@@ -343,6 +343,16 @@ class _RandomFlip(_ImageTransform):
     def _apply(self, data: Any) -> Any:
         if self.p <= 0 or (self.p < 1 and rng().random() >= self.p):
             return data
+        return self._always(data)
+
+    def _always(self, data: Any) -> Any:
+        raise NotImplementedError
+
+
+class _RandomFlip(_WithProbability):
+    _axis = -2
+
+    def _always(self, data: Any) -> Any:
         index = [slice(None)] * data.ndim
         index[self._axis] = slice(None, None, -1)
         return data[tuple(index)].copy()
@@ -457,14 +467,8 @@ class RandomLighting(_ImageTransform):
         return color.adjust_lighting(data, rng().normal(0.0, self._alpha, size=3))
 
 
-class RandomGray(_ImageTransform):
+class RandomGray(_WithProbability):
     """Convert to grayscale (kept as three channels) with probability ``p``."""
 
-    def __init__(self, p: float = 0.5) -> None:
-        super().__init__()
-        self.p = float(p)
-
-    def _apply(self, data: Any) -> Any:
-        if self.p <= 0 or (self.p < 1 and rng().random() >= self.p):
-            return data
+    def _always(self, data: Any) -> Any:
         return color.to_gray(data)
