@@ -17,6 +17,14 @@ from . import data, loss, metric, model_zoo
 from . import image
 from . import image as img
 from . import gluon
+from . import io, module, profiler
+from . import module as mod
+from .hybrid import sym_namespace as sym
+from .hybrid import sym_namespace as symbol
+from .hybrid import symbol_ops as attribute
+from .hybrid import symbol_ops as name
+from .hybrid.symbol_ops import AttrScope
+from .module import callback, model
 from . import numpy, numpy_extension, runtime, test_utils, util
 from . import numpy as np
 from . import numpy_extension as npx
@@ -29,5 +37,6 @@ __all__ = [
     "base", "context", "errors", "ops", "ndarray", "nd", "autograd", "MXNetError", "Context",
     "cpu", "cpu_pinned", "gpu", "current_context", "num_gpus", "__version__", "init",
     "initializer", "nn", "rnn", "optimizer", "lr_scheduler", "kvstore", "kv", "utils", "Trainer", "hybrid", "random", "data", "loss", "metric", "model_zoo", "image", "img", "gluon", "np", "npx", "numpy", "numpy_extension", "util", "test_utils",
-    "runtime",
+    "runtime", "io", "module", "mod", "profiler", "sym", "symbol", "attribute", "name",
+    "AttrScope", "callback", "model",
 ]
