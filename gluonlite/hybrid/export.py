@@ -64,7 +64,9 @@ def graph_to_symbol(graph: Graph, input_names: list[str], names: dict[Var, str])
         for v in eqn.ins:
             if isinstance(v, Var):
                 users.setdefault(v, set()).add(i)
-    starts = {r.start: r for r in graph.regions if r.stop > r.start}
+    starts: dict[int, list] = {}
+    for r in graph.regions:
+        starts.setdefault(r.start, []).append(r)
     counts: dict[str, int] = {}
 
     def node_name(op: str) -> str:
@@ -72,22 +74,33 @@ def graph_to_symbol(graph: Graph, input_names: list[str], names: dict[Var, str])
         counts[base] = counts.get(base, -1) + 1
         return f"{base}{counts[base]}"
 
+    def emit_region(region) -> None:
+        ins = [v for v in region.ins if v is not None]
+        attrs = {k: mx_attr(v) for k, v in region.attrs.items()}
+        _complete(region.name, attrs, [v.shape for v in ins])
+        node = {"op": region.name, "name": node_name(region.name), "attrs": attrs,
+                "inputs": [[*where[v], 0] for v in ins]}
+        if len(region.outs) > 1:
+            node["num_outputs"] = len(region.outs)
+        for j, o in enumerate(region.outs):
+            where[o] = (len(nodes), j)
+        nodes.append(node)
+
     i = 0
-    while i < len(graph.eqns):
-        region = starts.get(i)
-        if region is not None and all(v is None or v in where for v in region.ins) and \
-                _collapsible(graph, region, users):
-            ins = [v for v in region.ins if v is not None]
-            attrs = {k: mx_attr(v) for k, v in region.attrs.items()}
-            _complete(region.name, attrs, [v.shape for v in ins])
-            node = {"op": region.name, "name": node_name(region.name), "attrs": attrs,
-                    "inputs": [[*where[v], 0] for v in ins]}
-            if len(region.outs) > 1:
-                node["num_outputs"] = len(region.outs)
-            for j, o in enumerate(region.outs):
-                where[o] = (len(nodes), j)
-            nodes.append(node)
-            i = region.stop
+    while i <= len(graph.eqns):
+        collapsed = None
+        for region in starts.get(i, ()):
+            if not all(v is None or v in where for v in region.ins):
+                continue
+            if region.stop == region.start:  # an identity here (Dropout when predicting)
+                emit_region(region)
+            elif collapsed is None and _collapsible(graph, region, users):
+                collapsed = region
+        if i == len(graph.eqns):
+            break
+        if collapsed is not None:
+            emit_region(collapsed)
+            i = collapsed.stop
             continue
         eqn = graph.eqns[i]
         op, attrs, ins = to_mxnet(eqn)

@@ -9,9 +9,7 @@ channels-last memory, which the next window gather reads without a layout copy.
 from __future__ import annotations
 
 import ast
-import functools
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy
@@ -19,23 +17,12 @@ import numpy
 from .. import errors
 from ..ops.conv import channels_first_axes, window_out_size
 from ..ops.registry import P
+from .mx_operator import mx_operator
 from .ndarray import NDArray
 
 __all__ = ["Convolution", "Deconvolution", "Pooling", "conv", "deconv", "pool"]
 
 _LAYOUTS = (None, "NCW", "NCHW", "NCDHW")
-
-
-def mx_operator(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Give an MXNet operator composition MXNet's ``out=`` (copy the result into it) and
-    ``name=`` (ignored: eager arrays have no names) keywords."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, out: Any = None, name: str | None = None, **kwargs: Any) -> Any:
-        result = fn(*args, **kwargs)
-        return result if out is None else result.copyto(out)
-
-    return wrapper
 
 
 def constant_like(like: NDArray, values: Any, dtype: Any = None) -> NDArray:
@@ -158,6 +145,20 @@ def _groups(op: str, channels: int, filters: int, num_group: int) -> int:
     return num_group
 
 
+def _geometry(op: str, data: NDArray, weight: NDArray, layout: Any, *attrs: Any) -> tuple:
+    """Check ``data`` against ``layout``; its spatial rank, then the (kernel, stride, dilate,
+    pad) ``attrs`` as tuples of that length (the kernel by default the weight's)."""
+    kernel, stride, dilate, pad = attrs
+    nsp = _check_data(op, data, layout)
+    return (
+        nsp,
+        shape_attr(kernel or tuple(weight.shape[2:]), nsp, 1, "kernel", op),
+        shape_attr(stride, nsp, 1, "stride", op),
+        shape_attr(dilate, nsp, 1, "dilate", op),
+        shape_attr(pad, nsp, 0, "pad", op),
+    )
+
+
 def _use_bias(bias: NDArray | None, no_bias: bool | None) -> NDArray | None:
     """MXNet's no_bias flag; when left unset, a given bias is used."""
     return None if no_bias else bias
@@ -183,11 +184,9 @@ def Convolution(
     """MXNet ``Convolution``: N-d cross-correlation (1-3 spatial axes) with weight
     (num_filter, C/num_group, *kernel), optional bias (num_filter,), zero padding."""
     op = "Convolution"
-    nsp = _check_data(op, data, layout)
-    kernel = shape_attr(kernel or tuple(weight.shape[2:]), nsp, 1, "kernel", op)
-    stride = shape_attr(stride, nsp, 1, "stride", op)
-    dilate = shape_attr(dilate, nsp, 1, "dilate", op)
-    pad = shape_attr(pad, nsp, 0, "pad", op)
+    _, kernel, stride, dilate, pad = _geometry(
+        op, data, weight, layout, kernel, stride, dilate, pad
+    )
     filters = weight.shape[0] if num_filter is None else int(num_filter)
     groups = _groups(op, data.shape[1], filters, int(num_group))
     _check_weight(op, data, weight, (filters, data.shape[1] // groups, *kernel))
@@ -235,11 +234,9 @@ def Deconvolution(
     """MXNet ``Deconvolution`` (transposed convolution): weight (C, num_filter/num_group,
     *kernel); output size (in-1)*stride - 2*pad + dilate*(kernel-1) + adj + 1, or target_shape."""
     op = "Deconvolution"
-    nsp = _check_data(op, data, layout)
-    kernel = shape_attr(kernel or tuple(weight.shape[2:]), nsp, 1, "kernel", op)
-    stride = shape_attr(stride, nsp, 1, "stride", op)
-    dilate = shape_attr(dilate, nsp, 1, "dilate", op)
-    pad = shape_attr(pad, nsp, 0, "pad", op)
+    nsp, kernel, stride, dilate, pad = _geometry(
+        op, data, weight, layout, kernel, stride, dilate, pad
+    )
     adj = shape_attr(adj, nsp, 0, "adj", op)
     target = shape_attr(target_shape, nsp, 0, "target_shape", op) if target_shape else ()
     groups = int(num_group)

@@ -102,3 +102,17 @@ def test_symbol_api(tmp_path):
     again = symbol.load_json(sym.tojson())
     assert again.list_outputs() == sym.list_outputs()
     assert symbol.var("x").list_arguments() == ["x"]
+
+
+def test_export_writes_mxnet_operators(tmp_path):
+    net = small_cnn()
+    x = nd.ones((1, 3, 8, 8))
+    net(x)
+    net.hybridize()
+    net(x)
+    sym_file, _ = net.export(str(tmp_path / "ops"))
+    ops = [n["op"] for n in json.loads(open(sym_file).read())["nodes"] if n["op"] != "null"]
+    for name in ("Convolution", "Activation", "BatchNorm", "Pooling", "FullyConnected",
+                 "Dropout"):
+        assert name in ops, (name, ops)
+    assert not any(op.startswith("_gluonlite.") for op in ops), ops
