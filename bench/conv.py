@@ -5,12 +5,18 @@ One timed call = forward under ``autograd.record()`` + backward with a fixed hea
 (weight, bias and, except for a network's first layer, input gradients). Target: gluonlite
 <= 1.2x PyTorch per conv.
 
-    python bench/conv.py [repeats]
+Inputs are laid out in memory as inside the networks: a network's first layer reads the NCHW
+batch, every other layer an activation that a gluonlite layer produced (channels-last memory
+with NCHW shape), and the head gradient is channels-last too (what the backward of the next
+layer hands over); PyTorch gets its own contiguous NCHW tensors. ``--nchw`` feeds gluonlite
+NCHW-contiguous inputs and head gradients everywhere instead.
+
+    python bench/conv.py [repeats] [--nchw]
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 
 import numpy as np
 from _common import median, print_table, timeit, torch_or_none
@@ -41,9 +47,16 @@ def _arrays(shape, filters, k, stride, pad):
     return x, w.astype(np.float32), np.zeros(filters, np.float32), g
 
 
-def gluonlite_step(shape, filters, k, stride, pad, bias, x_grad):
+def _channels_last(a):
+    """An NDArray of a's NCHW shape whose memory is channels-last (NHWC)."""
+    return nd.array(np.ascontiguousarray(a.transpose(0, 2, 3, 1))).transpose((0, 3, 1, 2))
+
+
+def gluonlite_step(shape, filters, k, stride, pad, bias, x_grad, nchw=False):
     x, w, b, g = _arrays(shape, filters, k, stride, pad)
-    x, w, b, g = nd.array(x), nd.array(w), nd.array(b), nd.array(g)
+    activation = nd.array if nchw else _channels_last
+    x = activation(x) if x_grad else nd.array(x)  # a network's input is NCHW
+    w, b, g = nd.array(w), nd.array(b), activation(g)
     for v in (w, b) + ((x,) if x_grad else ()):
         v.attach_grad()
 
@@ -87,7 +100,7 @@ def timed(step, repeats: int, warmup: int = 3) -> tuple[float, float]:
     return median(times) * 1e3, min(times) * 1e3
 
 
-def main(repeats: int = 30) -> None:
+def main(repeats: int = 30, nchw: bool = False) -> None:
     torch = torch_or_none()
     cases = [
         (name, (shape, filters, k, stride, pad, bias, x_grad))
@@ -95,7 +108,7 @@ def main(repeats: int = 30) -> None:
     ]
     # one framework after the other: PyTorch's OpenMP threads spin for a while after each call
     # and would slow down whatever runs right after them
-    ours = [timed(gluonlite_step(*args), repeats) for _, args in cases]
+    ours = [timed(gluonlite_step(*args, nchw=nchw), repeats) for _, args in cases]
     theirs = [timed(torch_step(torch, *args), repeats) for _, args in cases] if torch else []
     rows = []
     for i, (name, (shape, filters, k, stride, *_)) in enumerate(cases):
@@ -106,8 +119,14 @@ def main(repeats: int = 30) -> None:
     header = ["conv", "shape", "gluonlite ms", "(min)"]
     if torch:
         header += ["torch ms", "(min)", "ratio", "(min)"]
-    print_table(f"conv forward+backward, float32, medians (and minima) of {repeats}", header, rows)
+    layout = "NCHW inputs" if nchw else "inputs laid out as in the networks"
+    title = f"conv forward+backward, float32, {layout}, medians (and minima) of {repeats}"
+    print_table(title, header, rows)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 30)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("repeats", type=int, nargs="?", default=30)
+    parser.add_argument("--nchw", action="store_true", help="NCHW-contiguous gluonlite inputs")
+    args = parser.parse_args()
+    main(args.repeats, args.nchw)

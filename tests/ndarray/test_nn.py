@@ -60,35 +60,28 @@ CONV_CASES = [  # input shape, filters, kernel, stride, pad, dilate, groups
 ]
 
 
+def _geometry(filters, kernel, stride, pad, dilate, groups):
+    """A CONV_CASES row (without the shape) as nd.Convolution's keyword arguments."""
+    return {
+        "kernel": kernel,
+        "stride": stride,
+        "pad": pad,
+        "dilate": dilate,
+        "num_filter": filters,
+        "num_group": groups,
+    }
+
+
 @pytest.mark.parametrize("shape,filters,kernel,stride,pad,dilate,groups", CONV_CASES)
 def test_convolution_matches_loops(shape, filters, kernel, stride, pad, dilate, groups):
     x = RNG.randn(*shape)
     w = RNG.randn(filters, shape[1] // groups, *kernel)
     b = RNG.randn(filters)
-    y = nd.Convolution(
-        f64(x),
-        f64(w),
-        f64(b),
-        kernel=kernel,
-        stride=stride,
-        pad=pad,
-        dilate=dilate,
-        num_filter=filters,
-        num_group=groups,
-    )
+    geo = _geometry(filters, kernel, stride, pad, dilate, groups)
+    y = nd.Convolution(f64(x), f64(w), f64(b), **geo)
     want = naive_conv(x, w, stride, pad, dilate, groups) + b.reshape(1, -1, *[1] * len(kernel))
     np.testing.assert_allclose(y.asnumpy(), want, rtol=1e-10, atol=1e-10)
-    nb = nd.Convolution(
-        f64(x),
-        f64(w),
-        kernel=kernel,
-        stride=stride,
-        pad=pad,
-        dilate=dilate,
-        num_filter=filters,
-        num_group=groups,
-        no_bias=True,
-    )
+    nb = nd.Convolution(f64(x), f64(w), no_bias=True, **geo)
     np.testing.assert_allclose(
         nb.asnumpy(), want - b.reshape(1, -1, *[1] * len(kernel)), rtol=1e-10, atol=1e-10
     )
@@ -104,15 +97,7 @@ def test_convolution_matches_torch_with_gradients(
     for a in args:
         a.attach_grad()
     with autograd.record():
-        y = nd.Convolution(
-            *args,
-            kernel=kernel,
-            stride=stride,
-            pad=pad,
-            dilate=dilate,
-            num_filter=filters,
-            num_group=groups,
-        )
+        y = nd.Convolution(*args, **_geometry(filters, kernel, stride, pad, dilate, groups))
     head = RNG.randn(*y.shape)
     y.backward(f64(head))
     targs = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
@@ -248,6 +233,86 @@ def test_convolution_errors_name_the_problem():
         nd.Convolution(x, nd.ones((4, 1, 3, 3)), kernel=(3, 3), num_filter=4, num_group=2)
     with pytest.raises(gl.errors.ShapeError, match="3, 4 or 5 axes"):
         nd.Convolution(nd.ones((3, 5)), nd.ones((4, 3, 3)), kernel=(3,), num_filter=4)
+
+
+def _channels_last(a):
+    """A float64 NDArray of a's NCHW shape with channels-last memory (what layers produce)."""
+    nhwc = np.ascontiguousarray(np.moveaxis(a, 1, -1))
+    return nd.array(nhwc, dtype="float64").transpose((0, a.ndim - 1, *range(1, a.ndim - 1)))
+
+
+@needs_torch
+@pytest.mark.parametrize("channels_last", [False, True])
+@pytest.mark.parametrize("channels", [1, 3, 6])
+@pytest.mark.parametrize(
+    "kernel,stride,pad,dilate",
+    [
+        (1, 1, 0, 1),
+        (1, 2, 0, 1),
+        (2, 2, 0, 1),
+        (3, 1, 1, 1),
+        (3, 2, 1, 1),
+        (3, 3, 2, 1),
+        (3, 1, 2, 2),
+        (5, 1, 0, 1),
+        (4, 3, 1, 1),
+    ],
+)
+def test_convolution_gathers_and_scatters_match_torch(
+    kernel, stride, pad, dilate, channels, channels_last
+):
+    """Forward, input and weight gradients through both window gathers (offset-ordered columns
+    of few channels-first channels, channels-last rows otherwise) and both input-gradient
+    paths (correlation with the flipped kernel, strided scatter by residue class)."""
+    x, w = RNG.randn(2, channels, 9, 8), RNG.randn(4, channels, kernel, kernel)
+    layout = _channels_last if channels_last else f64
+    xv, wv = layout(x), f64(w)
+    for a in (xv, wv):
+        a.attach_grad()
+    geo = {"kernel": (kernel,) * 2, "stride": (stride,) * 2, "pad": (pad,) * 2}
+    with autograd.record():
+        y = nd.Convolution(xv, wv, dilate=(dilate,) * 2, num_filter=4, no_bias=True, **geo)
+    head = RNG.randn(*y.shape)
+    y.backward(layout(head))
+    tx, tw = (torch.tensor(a, requires_grad=True) for a in (x, w))
+    ty = F.conv2d(tx, tw, stride=stride, padding=pad, dilation=dilate)
+    ty.backward(torch.tensor(head))
+    np.testing.assert_allclose(y.asnumpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(xv.grad.asnumpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(wv.grad.asnumpy(), tw.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("channels_last_out", [False, True])
+def test_window_primitives_write_into_out(channels_last_out):
+    """conv, conv_transpose, conv_weight_grad, max_pool and max_pool_grad with ``out=`` (how
+    hybridized programs hand over planned memory, channels-last for images): the result lands
+    in the given buffer, whatever its memory order."""
+    x, w = RNG.randn(2, 3, 7, 6), RNG.randn(4, 3, 3, 3)
+    geo = {"stride": (2, 1), "dilate": (1, 1), "pad": ((1, 1), (0, 1)), "groups": 1}
+    gy = RNG.randn(2, 4, 4, 5)
+    pool = {"kernel": (2, 2), "stride": (2, 2), "pad": ((0, 1), (0, 0))}
+    tiles = {"kernel": (2, 2), "stride": (2, 2)}  # windows that tile the image
+    x6 = np.round(x[:, :, :6] * 2) / 2  # with ties
+    y, y6 = (gl.ops.get("max_pool").forward(np, a, **p) for a, p in ((x, pool), (x6, tiles)))
+    cases = [
+        ("conv", (x, w), geo),
+        ("conv_transpose", (gy, w), {**geo, "size": (7, 6)}),
+        ("conv_weight_grad", (x, gy), {**geo, "kernel": (3, 3)}),
+        ("max_pool", (x,), pool),
+        ("max_pool_grad", (x, y, RNG.randn(*y.shape)), pool),
+        ("max_pool", (x6,), tiles),
+        ("max_pool_grad", (x6, y6, RNG.randn(*y6.shape)), tiles),
+    ]
+    for name, args, attrs in cases:
+        op = gl.ops.get(name)
+        assert op.accepts_out, name
+        want = np.asarray(op.forward(np, *args, **attrs))
+        out = np.empty(want.shape)
+        if channels_last_out:
+            out = np.empty((want.shape[0], *want.shape[2:], want.shape[1]))
+            out = out.transpose(0, out.ndim - 1, *range(1, out.ndim - 1))
+        assert op.forward(np, *args, out=out, **attrs) is out, name
+        np.testing.assert_allclose(out, want, rtol=1e-12, atol=1e-12, err_msg=name)
 
 
 # ---- Deconvolution ------------------------------------------------------------------------------

@@ -15,16 +15,17 @@ def _out(size, k, s, d, pad):
     return (size + pad[0] + pad[1] - d * (k - 1) - 1) // s + 1
 
 
-def _geometry(draw):
+def _geometry(draw, max_nsp=3, sides=(6, 4, 3), kernels=(3, 3, 2), max_stride=2):
     """An image shape and window geometry (1-3 spatial axes) with at least one window."""
-    nsp = draw(st.integers(1, 3))
-    max_side = (6, 4, 3)[nsp - 1]
-    max_k = (3, 3, 2)[nsp - 1]
+    nsp = draw(st.integers(1, max_nsp))
+    max_side = sides[nsp - 1]
+    max_k = kernels[nsp - 1]
     n, c = draw(st.integers(1, 2)), draw(st.integers(1, 3 if nsp < 3 else 2))
     spatial, kernel, stride, dilate, pad = [], [], [], [], []
     for _ in range(nsp):
         size = draw(st.integers(1, max_side))
-        k, s, d = draw(st.integers(1, max_k)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
+        k, s = draw(st.integers(1, max_k)), draw(st.integers(1, max_stride))
+        d = draw(st.integers(1, 2))
         p = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
         if _out(size, k, s, d, p) < 1:  # make it fit: the smallest kernel always does
             k, d = 1, 1
@@ -126,12 +127,13 @@ def ref_conv_weight_grad(x, gy, kernel, stride, dilate, pad, groups):
     return dw.reshape(gy.shape[1], x.shape[1] // groups, *kernel)
 
 
-def _conv_case(draw):
-    """x, w, geometry attrs (with groups) and the output spatial shape of one convolution."""
-    shape, attrs = _geometry(draw)
+def _conv_case(draw, **geometry):
+    """x, w, geometry attrs (with groups) and the output spatial shape of one convolution; with
+    one group up to 6 channels (few channels are gathered by kernel offset, more as rows)."""
+    shape, attrs = _geometry(draw, **geometry)
     n, _c, *spatial = shape
     groups = draw(st.sampled_from([1, 2]))
-    cg, og = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    cg, og = draw(st.integers(1, 6 if groups == 1 else 2)), draw(st.integers(1, 2))
     kernel = attrs.pop("kernel")
     attrs["groups"] = groups
     out = tuple(map(_out, spatial, kernel, attrs["stride"], attrs["dilate"], attrs["pad"]))
@@ -149,6 +151,15 @@ def _conv(draw):
 @sample("conv_transpose", ref_conv_transpose)
 def _conv_transpose(draw):
     x, w, attrs, out = _conv_case(draw)
+    gy = floats(draw, (x.shape[0], w.shape[0], *out))
+    return (gy, w), {**attrs, "size": x.shape[2:]}
+
+
+@sample("conv_transpose", ref_conv_transpose, name="strided", grad=False)
+def _conv_transpose_strided(draw):
+    """Larger images and strides up to 3, forward only: every residue class of the strided
+    scatter, with and without taps, clipped at both ends."""
+    x, w, attrs, out = _conv_case(draw, max_nsp=2, sides=(12, 9), kernels=(4, 3), max_stride=3)
     gy = floats(draw, (x.shape[0], w.shape[0], *out))
     return (gy, w), {**attrs, "size": x.shape[2:]}
 
