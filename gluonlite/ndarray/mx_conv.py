@@ -15,7 +15,7 @@ from typing import Any
 import numpy
 
 from .. import errors
-from ..ops.conv import channels_first_axes, window_out_size
+from ..ops.windows import channels_first_axes, window_out_size
 from ..ops.registry import P
 from .mx_operator import mx_operator
 from .ndarray import NDArray
