@@ -17,7 +17,7 @@ from ..errors import MXNetRuntimeError, MXNetValueError
 from ..ops.registry import P
 from ..ops.shape_utils import sum_to
 from .state import STATE
-from .tape import Leaf, Node, Stub
+from .tape import Leaf, Node
 
 __all__ = ["run_backward"]
 
@@ -192,7 +192,7 @@ def _adoptable(raw: Any, buf: Any, owners: set[int]) -> bool:
             and type(raw) is type(buf) and id(raw) not in owners)
 
 
-def _commit(leaf: Leaf, g, create_graph: bool, owners: set[int] = frozenset()) -> None:
+def _commit(leaf: Leaf, g, create_graph: bool, owners: set[int]) -> None:
     """Store ``g`` in a leaf's gradient buffer according to its grad_req."""
     buf = leaf.grad
     if g.shape != buf.shape:

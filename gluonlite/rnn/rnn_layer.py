@@ -19,7 +19,6 @@ from .. import ndarray as nd
 from ..errors import MXNetValueError, ShapeError
 from ..nn.block import HybridBlock
 from ..nn.parameter import Parameter
-from ..nn.parameter_dict import ParameterDict
 from ..ops.registry import P
 from ._sequence import last_valid, unstack
 from ._step import activation, gru_update, lstm_update
