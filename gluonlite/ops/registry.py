@@ -51,6 +51,13 @@ class Op:
         keeps that input's buffer alive as long as the output.
     mutates: input indices the op writes in place (running statistics); such calls are side
         effects that graph passes keep and never reorder.
+    elementwise: for a per-element op (output = broadcast of the inputs, one value each), its
+        C expression over ``in0, in1, ...`` of type ``T``; the GPU fusion pass joins chains of
+        such ops into one kernel, and graph rematerialisation treats them as cheap to recompute.
+    remat: remat(ins, outs, k, **attrs) -> output k recomputed with registered ops from the
+        values the vjp keeps anyway (``save_ins``/``save_outs``), for multi-output ops whose
+        output is cheaper to recompute in backward than to keep (batch_norm's y from x and its
+        statistics); elementwise ops need none (they re-run themselves).
     """
 
     name: str
@@ -66,6 +73,8 @@ class Op:
     random: bool = False
     view: bool = False
     mutates: tuple[int, ...] = ()
+    elementwise: str = ""
+    remat: Callable[..., Any] | None = None
     doc: str = ""
     module: str = field(default="", repr=False)
 
