@@ -14,6 +14,7 @@ from ..autograd.state import STATE
 from ..ops.registry import P
 from ..ops.shape_utils import sum_to
 from .graph import Eqn, Graph, Var
+from .remat import Recompute, choose_remat
 from .tracer import Tracer, tracing
 
 __all__ = ["Backward", "build_backward"]
@@ -28,6 +29,8 @@ class Backward:
     seeds: list[Var | None]
     grads: list[Var | None]
     consts: dict[Var, Any]
+    recomputed: set[Var]  # outputs of equations that recompute forward values (never merged
+    # back into their forward twins by CSE)
 
 
 def _requiring(graph: Graph, wrt: list[Var]) -> set[Var]:
@@ -44,8 +47,9 @@ def _requiring(graph: Graph, wrt: list[Var]) -> set[Var]:
 
 
 def build_backward(graph: Graph, values: dict[Var, Any], wrt: list[Var], cls: type,
-                   ctx: Any) -> Backward:
-    """Differentiate ``graph`` (whose Vars hold ``values`` from its trace) w.r.t. ``wrt``."""
+                   ctx: Any, remat: bool = False) -> Backward:
+    """Differentiate ``graph`` (whose Vars hold ``values`` from its trace) w.r.t. ``wrt``;
+    with ``remat``, cheap forward values are recomputed in backward instead of kept."""
     requires = _requiring(graph, wrt)
     tracer = Tracer()
     for var, raw in values.items():
@@ -55,6 +59,7 @@ def build_backward(graph: Graph, values: dict[Var, Any], wrt: list[Var], cls: ty
     def wrap(var: Var) -> Any:
         return cls._wrap(values[var], ctx)
 
+    recompute = Recompute(graph, choose_remat(graph, requires) if remat else set(), wrap, tracer)
     cot: dict[Var, Any] = {}
     seeds: list[Var | None] = []
     saved_recording = STATE.recording
@@ -69,14 +74,15 @@ def build_backward(graph: Graph, values: dict[Var, Any], wrt: list[Var], cls: ty
                 else:
                     seeds.append(None)
             for eqn in reversed(graph.eqns):
-                _backprop(eqn, cot, requires, wrap)
+                _backprop(eqn, cot, requires, wrap, recompute)
             grads = [tracer.lookup(cot[v]._data) if v in cot else None for v in wrt]
+            
     finally:
         STATE.recording = saved_recording
-    return Backward(tracer.eqns, seeds, grads, tracer.consts)
+    return Backward(tracer.eqns, seeds, grads, tracer.consts, recompute.apart)
 
 
-def _backprop(eqn: Eqn, cot: dict, requires: set, wrap) -> None:
+def _backprop(eqn: Eqn, cot: dict, requires: set, wrap, recompute: Recompute) -> None:
     """Append the vjp equations of one forward equation and accumulate input cotangents."""
     op = eqn.op
     if op.vjp is None or not any(o in cot for o in eqn.outs):
@@ -85,8 +91,12 @@ def _backprop(eqn: Eqn, cot: dict, requires: set, wrap) -> None:
              for i, v in enumerate(eqn.ins)]
     if not any(needs):
         return
-    ins = tuple(wrap(v) if isinstance(v, Var) else v.value for v in eqn.ins)
-    outs = tuple(wrap(o) for o in eqn.outs)
+    # what the vjp keeps comes through ``recompute`` (maybe recomputed); the rest it reads
+    # only for shapes, from the trace
+    ins = tuple(recompute.value(v) if i in op.save_ins else
+                wrap(v) if isinstance(v, Var) else v.value for i, v in enumerate(eqn.ins))
+    outs = tuple(recompute.value(o) if j in op.save_outs else wrap(o)
+                 for j, o in enumerate(eqn.outs))
     gs = [cot.get(o) for o in eqn.outs]
     g = gs[0] if len(gs) == 1 else tuple(gs)
     cots = op.vjp(g, ins, outs, needs, **eqn.attrs)

@@ -43,6 +43,7 @@ class _Entry:
         self.out_structure = out_structure
         self.cls, self.ctx = cls, ctx
         self.static_alloc = bool(flags.get("static_alloc"))
+        self.remat = bool(flags.get("remat", True))
         self.infer: Program | None = None
         self.train: Program | None = None
         self.split = 0
@@ -66,11 +67,12 @@ class _Entry:
         wrt = [v for v, want in zip(g.inputs, wants) if want and v.dtype.kind == "f"]
         wrt += [v for v, p in zip(g.params, self.params) if p.grad_req != "null"]
         self.wrt = wrt
-        bwd = build_backward(g, values, wrt, self.cls, self.ctx)
+        bwd = build_backward(g, values, wrt, self.cls, self.ctx, self.remat)
         consts = {**g.consts, **bwd.consts}
         backward_outs = {o for e in bwd.eqns for o in e.outs}
         roots = [*g.outputs, *(v for v in bwd.grads if v is not None)]
-        eqns, replace = optimize(g.eqns + bwd.eqns, consts, roots, self.ctx.xp)
+        eqns, replace = optimize(g.eqns + bwd.eqns, consts, roots, self.ctx.xp,
+                                 frozenset(bwd.recomputed))
         self.split = next((i for i, e in enumerate(eqns) if backward_outs.intersection(e.outs)),
                           len(eqns))
         self.train_outputs = substitute(g.outputs, replace)

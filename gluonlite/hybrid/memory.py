@@ -1,12 +1,14 @@
-"""The memory planner: buffer reuse by liveness, in place where the op allows it.
+"""The memory planner: one arena, values placed by liveness, in place where the op allows it.
 
-Every value produced by an op that can write into a given buffer (``accepts_out``) gets a slot
-in an arena of byte buffers. Walking the equations in order, a value takes over its input's
-buffer when the op declares that pair in-place-safe and the input dies there, else the
-best-fitting free buffer, else a new one; a buffer returns to the free list after the last use
-of every value that lives in it (views keep their base alive). Forward and backward are planned
-as one list, so backward reuses what forward freed, and residuals stay alive exactly until the
-backward step that reads them last.
+Every value produced by an op that can write into a given buffer (``accepts_out``) is planned.
+Walking the equations in order, a value joins its input's block when the op declares that pair
+in-place-safe and the input dies there (views keep their base alive), else it starts a block of
+its own. Each block lives from its first value's definition to its last value's last use.
+Blocks are then given byte offsets in one arena, largest first, each at the lowest offset free
+of every block whose lifetime overlaps its own ("greedy by size", as in TFLite's offset
+planner), which lands close to the liveness bound: the most bytes live at any one step.
+Forward and backward are planned as one list, so backward reuses what forward freed, and
+residuals stay alive exactly until the backward step that reads them last.
 """
 from __future__ import annotations
 
@@ -18,29 +20,43 @@ from .graph import Eqn, Var
 __all__ = ["MemoryPlan", "plan_memory"]
 
 _FOREVER = 1 << 60
+_ALIGN = 64  # every block starts on a cache line (and is aligned for every dtype)
 
 
 @dataclass
 class MemoryPlan:
-    buffer_of: dict[Var, int]  # value → arena buffer index
-    sizes: list[int]  # bytes per arena buffer
+    offset_of: dict[Var, int]  # value → byte offset in the arena
+    arena_bytes: int  # the arena's size: the planned bytes
     last_use: dict[Var, int]  # value → index of the last equation that reads it
     naive_bytes: int  # every intermediate in its own buffer
-    planned_bytes: int  # arena total
-    inplace: int = 0  # values that reused their input's buffer
-    reused: int = 0  # values that reused a freed buffer
+    bound_bytes: int  # the liveness bound: most block bytes live at one step
+    blocks: int = 0  # values sharing memory in place count as one block
+    inplace: int = 0  # values that took their input's memory
     freed_at: dict[int, list[Var]] = field(default_factory=dict)  # step → values dead after it
+
+    @property
+    def planned_bytes(self) -> int:
+        return self.arena_bytes
 
     def report(self) -> str:
         mb = 1 << 20
         return (f"memory reduced from {self.naive_bytes / mb:.2f} MB to "
-                f"{self.planned_bytes / mb:.2f} MB ({len(self.sizes)} buffers, "
-                f"{self.inplace} in place, {self.reused} reused)")
+                f"{self.arena_bytes / mb:.2f} MB ({len(self.offset_of)} values in "
+                f"{self.blocks} blocks, {self.inplace} in place; liveness bound "
+                f"{self.bound_bytes / mb:.2f} MB)")
+
+
+@dataclass
+class _Block:
+    start: int
+    end: int
+    size: int
+    offset: int = 0
 
 
 def plan_memory(eqns: list[Eqn], keep: Iterable[Var], hold: Iterable[Var] = ()) -> MemoryPlan:
-    """Plan arena buffers for ``eqns``. Values in ``keep`` (outputs handed to the caller) live to
-    the end and never take arena memory; values in ``hold`` (gradients read right after the
+    """Plan arena offsets for ``eqns``. Values in ``keep`` (outputs handed to the caller) live
+    to the end and never take arena memory; values in ``hold`` (gradients read right after the
     run) live to the end in the arena."""
     keep = set(keep)
     last: dict[Var, int] = {}
@@ -48,10 +64,7 @@ def plan_memory(eqns: list[Eqn], keep: Iterable[Var], hold: Iterable[Var] = ()) 
         for v in eqn.ins:
             if isinstance(v, Var):
                 last[v] = i
-    for v in keep:
-        last[v] = _FOREVER
-
-    root: dict[Var, Var] = {}  # a view's buffer owner
+    root: dict[Var, Var] = {}  # a view's memory owner
     for eqn in eqns:
         if eqn.op.view and eqn.ins and isinstance(eqn.ins[0], Var):
             base = eqn.ins[0]
@@ -65,64 +78,80 @@ def plan_memory(eqns: list[Eqn], keep: Iterable[Var], hold: Iterable[Var] = ()) 
         r = root.get(v, v)
         root_last[r] = max(root_last.get(r, -1), i)
 
-    buffer_of: dict[Var, int] = {}
-    sizes: list[int] = []
-    free: list[int] = []
-    naive = inplace = reused = 0
+    block_of: dict[Var, _Block] = {}
+    blocks: list[_Block] = []
+    naive = inplace = 0
+    for i, eqn in enumerate(eqns):
+        if not eqn.op.accepts_out or eqn.op.view:
+            continue
+        for k, out in enumerate(eqn.outs):
+            if out in keep or out.nbytes == 0:
+                continue
+            naive += out.nbytes
+            block = _inplace_block(eqn, i, out, block_of, root, root_last) if k == 0 else None
+            if block is None:
+                block = _Block(i, i, out.nbytes)
+                blocks.append(block)
+            else:
+                inplace += 1
+            block_of[out] = block
+            block.end = max(block.end, min(root_last.get(out, i), len(eqns)))
+    arena = _place(blocks)
     freed_at: dict[int, list[Var]] = {}
     for v, i in last.items():
         if i != _FOREVER:
             freed_at.setdefault(i, []).append(v)
-
-    for i, eqn in enumerate(eqns):
-        op = eqn.op
-        if op.accepts_out and not op.view and eqn.outs:
-            for k, out in enumerate(eqn.outs):
-                if out in keep or out.nbytes == 0:
-                    continue
-                naive += out.nbytes
-                bid = _take_inplace(eqn, i, out, buffer_of, root, root_last) if k == 0 else None
-                if bid is not None:
-                    inplace += 1
-                else:
-                    bid = _best_fit(free, sizes, out.nbytes)
-                    if bid is None:
-                        bid = len(sizes)
-                        sizes.append(out.nbytes)
-                    else:
-                        free.remove(bid)
-                        reused += 1
-                buffer_of[out] = bid
-        for v in {v for v in eqn.ins if isinstance(v, Var)}:
-            r = root.get(v, v)
-            if root_last.get(r) == i and r in buffer_of and buffer_of[r] not in free:
-                if not any(buffer_of.get(o) == buffer_of[r] for o in eqn.outs):
-                    free.append(buffer_of[r])
-    return MemoryPlan(buffer_of, sizes, last, naive, sum(sizes), inplace, reused, freed_at)
+    return MemoryPlan({v: b.offset for v, b in block_of.items()}, arena, last, naive,
+                      _bound(blocks), len(blocks), inplace, freed_at)
 
 
-def _take_inplace(eqn: Eqn, i: int, out: Var, buffer_of, root, root_last) -> int | None:
-    """The buffer of an input that dies at this step and may be overwritten by the output."""
+def _inplace_block(eqn: Eqn, i: int, out: Var, block_of, root, root_last) -> _Block | None:
+    """The block of an input that dies at this step and may be overwritten by the output."""
     for in_idx, out_idx in eqn.op.inplace:
         if out_idx != 0 or in_idx >= len(eqn.ins):
             continue
         v = eqn.ins[in_idx]
-        if not isinstance(v, Var) or v in root or v not in buffer_of:
+        if not isinstance(v, Var) or v in root or v not in block_of:
             continue
         if root_last.get(v) != i or v.shape != out.shape or v.dtype != out.dtype:
             continue
         if v.perm != out.perm:  # same bytes, another memory order: not in place
             continue
-        return buffer_of[v]
+        return block_of[v]
     return None
 
 
-def _best_fit(free: list[int], sizes: list[int], nbytes: int) -> int | None:
-    best = None
-    for bid in free:
-        if sizes[bid] >= nbytes and (best is None or sizes[bid] < sizes[best]):
-            best = bid
-    if best is None and free:  # grow the largest free buffer rather than add one
-        best = max(free, key=lambda b: sizes[b])
-        sizes[best] = nbytes
-    return best
+def _place(blocks: list[_Block]) -> int:
+    """Give each block the lowest aligned offset that no lifetime-overlapping block occupies,
+    largest blocks first; returns the arena size."""
+    placed: list[_Block] = []
+    arena = 0
+    for block in sorted(blocks, key=lambda b: (-b.size, b.start)):
+        taken = sorted((b for b in placed if b.start <= block.end and block.start <= b.end),
+                       key=lambda b: b.offset)
+        offset = 0
+        for b in taken:
+            if offset + block.size <= b.offset:
+                break
+            offset = max(offset, _aligned(b.offset + b.size))
+        block.offset = offset
+        placed.append(block)
+        arena = max(arena, offset + block.size)
+    return arena
+
+
+def _aligned(n: int) -> int:
+    return -(-n // _ALIGN) * _ALIGN
+
+
+def _bound(blocks: list[_Block]) -> int:
+    """The most bytes of blocks alive at any one step."""
+    delta: dict[int, int] = {}
+    for b in blocks:
+        delta[b.start] = delta.get(b.start, 0) + b.size
+        delta[b.end + 1] = delta.get(b.end + 1, 0) - b.size
+    live = peak = 0
+    for step in sorted(delta):
+        live += delta[step]
+        peak = max(peak, live)
+    return peak

@@ -52,9 +52,10 @@ def _identity(eqn: Eqn) -> bool:
             and src.perm == eqn.outs[0].perm)
 
 
-def cse(eqns: list[Eqn]) -> tuple[list[Eqn], dict[Var, Var]]:
+def cse(eqns: list[Eqn], apart: frozenset[Var] = frozenset()) -> tuple[list[Eqn], dict[Var, Var]]:
     """Merge equations with the same op, inputs and attributes, and drop identity reshapes;
-    returns the new list and the replacement map for removed outputs."""
+    returns the new list and the replacement map for removed outputs. Equations producing a
+    Var in ``apart`` (backward recomputations) are never merged into an earlier twin."""
     seen: dict[Any, Eqn] = {}
     replace: dict[Var, Var] = {}
     out = []
@@ -70,7 +71,7 @@ def cse(eqns: list[Eqn]) -> tuple[list[Eqn], dict[Var, Var]]:
         key = (eqn.op.name,
                tuple(("v", v.id) if isinstance(v, Var) else ("l", _freeze(v.value)) for v in ins),
                _freeze(eqn.attrs))
-        twin = seen.get(key)
+        twin = None if apart.intersection(eqn.outs) else seen.get(key)
         if twin is None:
             seen[key] = eqn
             out.append(eqn)
@@ -147,11 +148,12 @@ def substitute(vars_: list[Var | None], replace: dict[Var, Var]) -> list[Var | N
     return [replace.get(v, v) if v is not None else None for v in vars_]
 
 
-def optimize(eqns: list[Eqn], consts: dict[Var, Any], roots: list[Var], xp: Any
-             ) -> tuple[list[Eqn], dict[Var, Var]]:
-    """Constant folding, CSE, then DCE; returns equations and the Var replacement map."""
+def optimize(eqns: list[Eqn], consts: dict[Var, Any], roots: list[Var], xp: Any,
+             apart: frozenset[Var] = frozenset()) -> tuple[list[Eqn], dict[Var, Var]]:
+    """Constant folding, CSE (``apart`` as in :func:`cse`), then DCE; returns equations and the
+    Var replacement map."""
     eqns = fold_constants(eqns, consts, xp)
-    eqns, replace = cse(eqns)
+    eqns, replace = cse(eqns, apart)
     roots = substitute(roots, replace)
     eqns = transpose_matmul(eqns, {v for v in roots if v is not None})
     eqns = dce(eqns, roots)

@@ -26,7 +26,7 @@ class _Step:
         self.literals = tuple(v.value if isinstance(v, Literal) else None for v in eqn.ins)
         self.kwargs = {k: v for k, v in eqn.attrs.items() if k != "ctx"}
         self.outs = tuple(slot[o] for o in eqn.outs)
-        planned = [o in plan.buffer_of for o in eqn.outs]
+        planned = [o in plan.offset_of for o in eqn.outs]
         # one planned output: its slot; several (all planned): -2, pass a tuple of buffers
         if len(eqn.outs) == 1:
             self.out_buf = self.outs[0] if planned[0] else -1
@@ -66,13 +66,12 @@ class Program:
 
     # ---- memory ---------------------------------------------------------------------------
     def _new_arena(self) -> list:
-        """Views of freshly allocated byte buffers, one per planned value slot."""
+        """Views of one freshly allocated byte buffer, one per planned value slot."""
         self.arenas_made += 1
-        xp = self.xp
-        buffers = [xp.empty(n, dtype=numpy.uint8) for n in self.plan.sizes]
+        arena = self.xp.empty(self.plan.arena_bytes, dtype=numpy.uint8)
         views: list = [None] * len(self.slot)
-        for var, bid in self.plan.buffer_of.items():
-            flat = buffers[bid][: var.nbytes].view(var.dtype)
+        for var, offset in self.plan.offset_of.items():
+            flat = arena[offset: offset + var.nbytes].view(var.dtype)
             if var.perm is None:
                 views[self.slot[var]] = flat.reshape(var.shape)
             else:  # the same memory order the op produced while tracing

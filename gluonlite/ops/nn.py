@@ -104,10 +104,22 @@ def _batch_norm_vjp(g, ins, outs, needs, axis=1, eps=1e-5):
     return grads
 
 
+def _batch_norm_remat(ins, outs, k, axis=1, eps=1e-5):
+    """y from x and the kept batch statistics, in the forward's operation order (so bit for bit
+    the forward's y): a backward can recompute it instead of keeping it."""
+    x, gamma, beta = ins
+    _, shape = _stat_axes(len(x.shape), axis)
+    scale = P.true_divide(P.reshape(gamma, newshape=shape),
+                          P.sqrt(P.add(P.reshape(outs[2], newshape=shape), float(eps))))
+    y = P.multiply(P.subtract(x, P.reshape(outs[1], newshape=shape)), scale)
+    return P.add(y, P.reshape(beta, newshape=shape))
+
+
 register(
     "batch_norm",
     _batch_norm,
     vjp=_batch_norm_vjp,
+    remat=_batch_norm_remat,
     num_outputs=3,
     accepts_out=True,
     save_ins=(0, 1),

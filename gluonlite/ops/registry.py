@@ -54,10 +54,10 @@ class Op:
     elementwise: for a per-element op (output = broadcast of the inputs, one value each), its
         C expression over ``in0, in1, ...`` of type ``T``; the GPU fusion pass joins chains of
         such ops into one kernel, and graph rematerialisation treats them as cheap to recompute.
-    remat: remat(ins, outs, k, **attrs) -> output k recomputed with registered ops from the
-        values the vjp keeps anyway (``save_ins``/``save_outs``), for multi-output ops whose
-        output is cheaper to recompute in backward than to keep (batch_norm's y from x and its
-        statistics); elementwise ops need none (they re-run themselves).
+    remat: remat(ins, outs, k, **attrs) -> output k recomputed with registered ops from all
+        inputs and the outputs the vjp keeps (``save_outs``; the others arrive as None), for
+        multi-output ops whose output is cheaper to recompute in backward than to keep
+        (batch_norm's y from x and its statistics); elementwise ops need none (they re-run).
     """
 
     name: str
