@@ -73,6 +73,8 @@ def choose_remat(graph: Graph, requires: set[Var]) -> set[Var]:
         return True
 
     for eqn in graph.eqns:
+        if eqn.op.view:  # a kept view costs no memory of its own
+            continue
         for v in eqn.outs:
             if v in kept and v not in free and v.nbytes:
                 trial: set[Var] = set()
