@@ -315,7 +315,9 @@ class HybridBlock(Block):
                   static_shape: bool = False, **kwargs: Any) -> None:
         """Trace, optimise and replay this block (and its children): ``static_alloc`` keeps one
         memory arena across calls, ``static_shape`` pins the input shapes, ``check=True`` (or
-        GLUONLITE_HYBRID_CHECK=1) compares every replay with eager mode op by op."""
+        GLUONLITE_HYBRID_CHECK=1) compares every replay with eager mode op by op, and
+        ``remat=False`` keeps every forward value the backward reads instead of recomputing
+        the cheap ones (batch norm, activations) in backward (MXNet's backward mirror)."""
         self._active = active
         self._flags = {"static_alloc": static_alloc, "static_shape": static_shape, **kwargs}
         self.__dict__.pop("_hybrid_state", None)  # new flags: trace again
