@@ -17,6 +17,7 @@ register(
     lambda xp, a, b, out=None: xp.add(a, b, out=out),
     grads=(lambda g, ins, outs: g, lambda g, ins, outs: g),
     broadcasting=True, inplace=((0, 0), (1, 0)), accepts_out=True,
+    elementwise="in0 + in1",
     doc="Elementwise a + b with broadcasting.",
 )
 register(
@@ -24,6 +25,7 @@ register(
     lambda xp, a, b, out=None: xp.subtract(a, b, out=out),
     grads=(lambda g, ins, outs: g, lambda g, ins, outs: P.negative(g)),
     broadcasting=True, inplace=((0, 0), (1, 0)), accepts_out=True,
+    elementwise="in0 - in1",
     doc="Elementwise a - b with broadcasting.",
 )
 register(
@@ -34,6 +36,7 @@ register(
         lambda g, ins, outs: P.multiply(g, ins[0]),
     ),
     save_ins=(0, 1), broadcasting=True, inplace=((0, 0), (1, 0)), accepts_out=True,
+    elementwise="in0 * in1",
     doc="Elementwise a * b with broadcasting.",
 )
 register(
@@ -44,7 +47,8 @@ register(
         lambda g, ins, outs: P.negative(P.true_divide(P.multiply(g, outs[0]), ins[1])),
     ),
     save_ins=(1,), save_outs=(0,), broadcasting=True, inplace=((0, 0), (1, 0)),
-    accepts_out=True, doc="Elementwise a / b with broadcasting (true division).",
+    accepts_out=True, elementwise="in0 / in1",
+    doc="Elementwise a / b with broadcasting (true division).",
 )
 register(
     "power",
@@ -54,6 +58,7 @@ register(
         lambda g, ins, outs: P.multiply(g, P.multiply(outs[0], P.log(ins[0]))),
     ),
     save_ins=(0, 1), save_outs=(0,), broadcasting=True, accepts_out=True,
+    elementwise="pow(in0, in1)",
     doc="Elementwise a ** b with broadcasting.",
 )
 register(
@@ -64,6 +69,7 @@ register(
         lambda g, ins, outs: keep_where(g, P.less(ins[0], ins[1])),
     ),
     save_ins=(0, 1), broadcasting=True, inplace=((0, 0), (1, 0)), accepts_out=True,
+    elementwise="gl_max(in0, in1)",
     doc="Elementwise maximum with broadcasting; ties send the gradient to the first input.",
 )
 register(
@@ -74,13 +80,14 @@ register(
         lambda g, ins, outs: keep_where(g, P.greater(ins[0], ins[1])),
     ),
     save_ins=(0, 1), broadcasting=True, inplace=((0, 0), (1, 0)), accepts_out=True,
+    elementwise="gl_min(in0, in1)",
     doc="Elementwise minimum with broadcasting; ties send the gradient to the first input.",
 )
 register(
     "negative",
     lambda xp, a, out=None: xp.negative(a, out=out),
     grads=(lambda g, ins, outs: P.negative(g),),
-    inplace=((0, 0),), accepts_out=True, doc="Elementwise -a.",
+    inplace=((0, 0),), accepts_out=True, elementwise="-in0", doc="Elementwise -a.",
 )
 
 
@@ -92,6 +99,7 @@ register(
     "astype",
     _astype,
     grads=(lambda g, ins, outs, dtype, copy=True: P.astype(g, dtype=ins[0].dtype),),
+    elementwise="in0",  # the conversion to T and then to the output type is the cast
     doc="Cast to ``dtype``; the gradient is cast back to the input's dtype.",
 )
 

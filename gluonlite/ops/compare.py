@@ -23,7 +23,7 @@ def _truth(cond):
 
 
 # ---- bool-valued, no gradient -------------------------------------------------------------------
-def _elementwise_bool(name: str, arity: int, doc: str) -> None:
+def _elementwise_bool(name: str, arity: int, doc: str, c_expr: str) -> None:
     if arity == 2:
 
         def forward(xp, a, b, out=None):
@@ -34,28 +34,35 @@ def _elementwise_bool(name: str, arity: int, doc: str) -> None:
         def forward(xp, a, out=None):
             return getattr(xp, name)(a, out=out)
 
-    register(name, forward, broadcasting=arity == 2, accepts_out=True, doc=doc)
+    register(
+        name,
+        forward,
+        broadcasting=arity == 2,
+        accepts_out=True,
+        elementwise=c_expr,
+        doc=doc,
+    )
 
 
-for _name, _doc in [
-    ("equal", "a == b"),
-    ("not_equal", "a != b"),
-    ("greater", "a > b"),
-    ("greater_equal", "a >= b"),
-    ("less", "a < b"),
-    ("less_equal", "a <= b"),
-    ("logical_and", "a and b (nonzero is true)"),
-    ("logical_or", "a or b (nonzero is true)"),
-    ("logical_xor", "a xor b (nonzero is true)"),
+for _name, _doc, _c in [
+    ("equal", "a == b", "in0 == in1"),
+    ("not_equal", "a != b", "in0 != in1"),
+    ("greater", "a > b", "in0 > in1"),
+    ("greater_equal", "a >= b", "in0 >= in1"),
+    ("less", "a < b", "in0 < in1"),
+    ("less_equal", "a <= b", "in0 <= in1"),
+    ("logical_and", "a and b (nonzero is true)", "(in0 != (T)0) && (in1 != (T)0)"),
+    ("logical_or", "a or b (nonzero is true)", "(in0 != (T)0) || (in1 != (T)0)"),
+    ("logical_xor", "a xor b (nonzero is true)", "(in0 != (T)0) != (in1 != (T)0)"),
 ]:
-    _elementwise_bool(_name, 2, f"Elementwise {_doc} with broadcasting, as a bool array.")
-for _name, _doc in [
-    ("logical_not", "not x (nonzero is true)"),
-    ("isnan", "x is NaN"),
-    ("isinf", "x is +-inf"),
-    ("isfinite", "x is neither NaN nor infinite"),
+    _elementwise_bool(_name, 2, f"Elementwise {_doc} with broadcasting, as a bool array.", _c)
+for _name, _doc, _c in [
+    ("logical_not", "not x (nonzero is true)", "in0 == (T)0"),
+    ("isnan", "x is NaN", "gl_isnan(in0)"),
+    ("isinf", "x is +-inf", "gl_isinf(in0)"),
+    ("isfinite", "x is neither NaN nor infinite", "gl_isfinite(in0)"),
 ]:
-    _elementwise_bool(_name, 1, f"Elementwise {_doc}, as a bool array.")
+    _elementwise_bool(_name, 1, f"Elementwise {_doc}, as a bool array.", _c)
 
 register(
     "floor_divide",
@@ -82,6 +89,7 @@ register(
     ),
     save_ins=(0,),
     broadcasting=True,
+    elementwise="(in0 != (T)0) ? in1 : in2",
     doc="x where cond is true (nonzero), else y; cond, x and y broadcast together.",
 )
 
@@ -151,6 +159,7 @@ register(
     broadcasting=True,
     inplace=((0, 0), (1, 0)),
     accepts_out=True,
+    elementwise="atan2(in0, in1)",
     doc="Angle of the point (b, a), i.e. arctan(a / b) in the right quadrant.",
 )
 register(
@@ -165,5 +174,6 @@ register(
     broadcasting=True,
     inplace=((0, 0), (1, 0)),
     accepts_out=True,
+    elementwise="hypot(in0, in1)",
     doc="sqrt(a**2 + b**2) without overflow.",
 )

@@ -107,8 +107,11 @@ def _zero_grad(g, ins, outs):
     return P.multiply(g, 0.0)
 
 
-def _unary(name: str, grad, doc: str, *, save_ins=(), save_outs=(), forward=None) -> None:
-    """Register the elementwise op ``name``; by default its forward is ``xp.<name>``."""
+def _unary(
+    name: str, grad, doc: str, *, save_ins=(), save_outs=(), forward=None, elementwise: str = ""
+) -> None:
+    """Register the elementwise op ``name``; by default its forward is ``xp.<name>``, and
+    ``elementwise`` is its C expression (``Op.elementwise``)."""
     if forward is None:
 
         def forward(xp, x, out=None):
@@ -122,6 +125,7 @@ def _unary(name: str, grad, doc: str, *, save_ins=(), save_outs=(), forward=None
         save_outs=save_outs,
         inplace=((0, 0),),
         accepts_out=True,
+        elementwise=elementwise,
         doc=doc,
     )
 
@@ -139,31 +143,47 @@ def _inv_sqrt_of(g, value):
 
 
 # ---- exponentials and logarithms ----------------------------------------------------------------
-_unary("exp", lambda g, ins, outs: P.multiply(g, outs[0]), "Elementwise e**x.", save_outs=(0,))
-_unary("log", lambda g, ins, outs: P.true_divide(g, ins[0]), "Natural logarithm.", save_ins=(0,))
+_unary(
+    "exp",
+    lambda g, ins, outs: P.multiply(g, outs[0]),
+    "Elementwise e**x.",
+    save_outs=(0,),
+    elementwise="exp(in0)",
+)
+_unary(
+    "log",
+    lambda g, ins, outs: P.true_divide(g, ins[0]),
+    "Natural logarithm.",
+    save_ins=(0,),
+    elementwise="log(in0)",
+)
 _unary(
     "log1p",
     lambda g, ins, outs: P.true_divide(g, P.add(ins[0], 1.0)),
     "log(1 + x), accurate for small x.",
     save_ins=(0,),
+    elementwise="log1p(in0)",
 )
 _unary(
     "expm1",
     lambda g, ins, outs: P.multiply(g, P.add(outs[0], 1.0)),
     "exp(x) - 1, accurate for small x.",
     save_outs=(0,),
+    elementwise="expm1(in0)",
 )
 _unary(
     "log2",
     lambda g, ins, outs: P.true_divide(g, P.multiply(ins[0], math.log(2.0))),
     "Base-2 logarithm.",
     save_ins=(0,),
+    elementwise="log2(in0)",
 )
 _unary(
     "log10",
     lambda g, ins, outs: P.true_divide(g, P.multiply(ins[0], math.log(10.0))),
     "Base-10 logarithm.",
     save_ins=(0,),
+    elementwise="log10(in0)",
 )
 
 # ---- powers -------------------------------------------------------------------------------------
@@ -172,100 +192,140 @@ _unary(
     lambda g, ins, outs: P.true_divide(g, P.multiply(outs[0], 2.0)),
     "Square root.",
     save_outs=(0,),
+    elementwise="sqrt(in0)",
 )
 _unary(
     "cbrt",
     lambda g, ins, outs: P.true_divide(g, P.multiply(P.square(outs[0]), 3.0)),
     "Cube root (real, also of negative numbers).",
     save_outs=(0,),
+    elementwise="cbrt(in0)",
 )
 _unary(
-    "square", lambda g, ins, outs: P.multiply(g, P.multiply(ins[0], 2.0)), "x * x.", save_ins=(0,)
+    "square",
+    lambda g, ins, outs: P.multiply(g, P.multiply(ins[0], 2.0)),
+    "x * x.",
+    save_ins=(0,),
+    elementwise="in0 * in0",
 )
 _unary(
     "reciprocal",
     lambda g, ins, outs: P.negative(P.multiply(g, P.square(outs[0]))),
     "1 / x.",
     save_outs=(0,),
+    elementwise="(T)1 / in0",
 )
 _unary(
     "abs",
     lambda g, ins, outs: P.multiply(g, P.sign(ins[0])),
     "Absolute value (gradient 0 at 0).",
     save_ins=(0,),
+    elementwise="fabs(in0)",
 )
-_unary("sign", _zero_grad, "-1, 0 or 1 by the sign of x (zero gradient).")
+_unary(
+    "sign", _zero_grad, "-1, 0 or 1 by the sign of x (zero gradient).", elementwise="gl_sign(in0)"
+)
 
 # ---- trigonometric and hyperbolic ---------------------------------------------------------------
-_unary("sin", lambda g, ins, outs: P.multiply(g, P.cos(ins[0])), "Sine.", save_ins=(0,))
 _unary(
-    "cos", lambda g, ins, outs: P.negative(P.multiply(g, P.sin(ins[0]))), "Cosine.", save_ins=(0,)
+    "sin",
+    lambda g, ins, outs: P.multiply(g, P.cos(ins[0])),
+    "Sine.",
+    save_ins=(0,),
+    elementwise="sin(in0)",
+)
+_unary(
+    "cos",
+    lambda g, ins, outs: P.negative(P.multiply(g, P.sin(ins[0]))),
+    "Cosine.",
+    save_ins=(0,),
+    elementwise="cos(in0)",
 )
 _unary(
     "tan",
     lambda g, ins, outs: P.multiply(g, P.add(P.square(outs[0]), 1.0)),
     "Tangent.",
     save_outs=(0,),
+    elementwise="tan(in0)",
 )
 _unary(
     "tanh",
     lambda g, ins, outs: P.multiply(g, P.subtract(1.0, P.square(outs[0]))),
     "Hyperbolic tangent.",
     save_outs=(0,),
+    elementwise="tanh(in0)",
 )
 _unary(
-    "sinh", lambda g, ins, outs: P.multiply(g, P.cosh(ins[0])), "Hyperbolic sine.", save_ins=(0,)
+    "sinh",
+    lambda g, ins, outs: P.multiply(g, P.cosh(ins[0])),
+    "Hyperbolic sine.",
+    save_ins=(0,),
+    elementwise="sinh(in0)",
 )
 _unary(
-    "cosh", lambda g, ins, outs: P.multiply(g, P.sinh(ins[0])), "Hyperbolic cosine.", save_ins=(0,)
+    "cosh",
+    lambda g, ins, outs: P.multiply(g, P.sinh(ins[0])),
+    "Hyperbolic cosine.",
+    save_ins=(0,),
+    elementwise="cosh(in0)",
 )
 _unary(
     "arcsin",
     lambda g, ins, outs: _inv_sqrt_of(g, P.subtract(1.0, P.square(ins[0]))),
     "Inverse sine.",
     save_ins=(0,),
+    elementwise="asin(in0)",
 )
 _unary(
     "arccos",
     lambda g, ins, outs: P.negative(_inv_sqrt_of(g, P.subtract(1.0, P.square(ins[0])))),
     "Inverse cosine.",
     save_ins=(0,),
+    elementwise="acos(in0)",
 )
 _unary(
     "arctan",
     lambda g, ins, outs: P.true_divide(g, P.add(P.square(ins[0]), 1.0)),
     "Inverse tangent.",
     save_ins=(0,),
+    elementwise="atan(in0)",
 )
 _unary(
     "arcsinh",
     lambda g, ins, outs: _inv_sqrt_of(g, P.add(P.square(ins[0]), 1.0)),
     "Inverse hyperbolic sine.",
     save_ins=(0,),
+    elementwise="asinh(in0)",
 )
 _unary(
     "arccosh",
     lambda g, ins, outs: _inv_sqrt_of(g, P.subtract(P.square(ins[0]), 1.0)),
     "Inverse hyperbolic cosine.",
     save_ins=(0,),
+    elementwise="acosh(in0)",
 )
 _unary(
     "arctanh",
     lambda g, ins, outs: P.true_divide(g, P.subtract(1.0, P.square(ins[0]))),
     "Inverse hyperbolic tangent.",
     save_ins=(0,),
+    elementwise="atanh(in0)",
 )
 
 # ---- rounding (NumPy semantics: round and rint go half to even) ---------------------------------
-for _name, _doc in [
-    ("floor", "Largest integer <= x."),
-    ("ceil", "Smallest integer >= x."),
-    ("round", "Nearest integer, halves to even (NumPy; nd.round is MXNet's half away from 0)."),
-    ("rint", "Nearest integer, halves to even (NumPy; nd.rint is MXNet's half down)."),
-    ("trunc", "Integer part, rounding toward 0."),
-    ("fix", "Round toward 0 (same values as trunc)."),
+for _name, _doc, _c in [
+    ("floor", "Largest integer <= x.", "floor(in0)"),
+    ("ceil", "Smallest integer >= x.", "ceil(in0)"),
+    (
+        "round",
+        "Nearest integer, halves to even (NumPy; nd.round is MXNet's half away from 0).",
+        "rint(in0)",
+    ),
+    ("rint", "Nearest integer, halves to even (NumPy; nd.rint is MXNet's half down).", "rint(in0)"),
+    ("trunc", "Integer part, rounding toward 0.", "trunc(in0)"),
+    ("fix", "Round toward 0 (same values as trunc).", "trunc(in0)"),
 ]:
-    _unary(_name, _zero_grad, _doc + " Zero gradient.")
+    _unary(_name, _zero_grad, _doc + " Zero gradient.", elementwise=_c)
 
 # ---- special functions --------------------------------------------------------------------------
 _unary(
@@ -276,6 +336,7 @@ _unary(
     "Gauss error function.",
     save_ins=(0,),
     forward=_special_forward("erf"),
+    elementwise="erf(in0)",
 )
 _unary(
     "erfinv",
@@ -291,6 +352,7 @@ _unary(
     save_ins=(0,),
     save_outs=(0,),
     forward=_special_forward("gamma"),
+    elementwise="tgamma(in0)",
 )
 _unary(
     "gammaln",
@@ -322,4 +384,5 @@ _unary(
     "max(x, 0); the gradient at 0 is 0.",
     save_outs=(0,),
     forward=lambda xp, x, out=None: xp.maximum(x, 0, out=out),
+    elementwise="gl_max(in0, (T)0)",
 )
