@@ -4,8 +4,8 @@ Importing this package registers all primitives; ``registry`` holds the records 
 them by name. Nothing here knows about NDArray, the tape or the tracer.
 """
 from . import (  # noqa: F401  (registration side effects)
-    arith, compare, conv, indexing, linalg, nn, pool, random, reduce, shape, sparse, state,
-    unary, windows,
+    arith, compare, conv, fused, indexing, linalg, nn, pool, random, reduce, shape, sparse,
+    state, unary, windows,
 )
 from .registry import P, Op, all_ops, get, register
 
