@@ -21,6 +21,7 @@ from ..context import current_context
 from ..ops.registry import Op
 from . import check
 from .autodiff import build_backward
+from .fusion import fuse_elementwise, fuse_training
 from .graph import Graph, Var
 from .passes import optimize, substitute
 from .program import Program
@@ -58,6 +59,7 @@ class _Entry:
         consts = dict(g.consts)
         eqns, replace = optimize(g.eqns, consts, g.outputs, self.ctx.xp)
         self.outputs = substitute(g.outputs, replace)
+        eqns = fuse_elementwise(eqns, [v for v in self.outputs if v is not None], self.ctx.xp)
         self.infer = Program(eqns, [*g.inputs, *g.params], consts, self.outputs, self.ctx.xp,
                              self.static_alloc)
         return self.infer
@@ -78,6 +80,8 @@ class _Entry:
         self.train_outputs = substitute(g.outputs, replace)
         self.seeds = substitute(bwd.seeds, replace)
         self.grads = substitute(bwd.grads, replace)
+        keep = [v for v in (*self.train_outputs, *self.grads) if v is not None]
+        eqns, self.split = fuse_training(eqns, self.split, keep, self.ctx.xp)
         given = [*g.inputs, *g.params, *(s for s in self.seeds if s is not None)]
         self.train = Program(eqns, given, consts, self.train_outputs, self.ctx.xp,
                              self.static_alloc, hold=self.grads)

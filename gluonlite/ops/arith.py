@@ -1,6 +1,8 @@
-"""Binary arithmetic primitives with NumPy broadcasting, negation and dtype casts."""
+"""Binary arithmetic primitives with NumPy broadcasting, negation and dtype casts (per-channel
+operands on channels-last arrays through :mod:`.channel_broadcast`)."""
 from __future__ import annotations
 
+from .channel_broadcast import binary
 from .compare import keep_where
 from .registry import P, register
 
@@ -14,7 +16,7 @@ def _minus_one(b):
 
 register(
     "add",
-    lambda xp, a, b, out=None: xp.add(a, b, out=out),
+    lambda xp, a, b, out=None: binary(xp, xp.add, a, b, out),
     grads=(lambda g, ins, outs: g, lambda g, ins, outs: g),
     broadcasting=True, inplace=((0, 0), (1, 0)), accepts_out=True,
     elementwise="in0 + in1",
@@ -22,7 +24,7 @@ register(
 )
 register(
     "subtract",
-    lambda xp, a, b, out=None: xp.subtract(a, b, out=out),
+    lambda xp, a, b, out=None: binary(xp, xp.subtract, a, b, out),
     grads=(lambda g, ins, outs: g, lambda g, ins, outs: P.negative(g)),
     broadcasting=True, inplace=((0, 0), (1, 0)), accepts_out=True,
     elementwise="in0 - in1",
@@ -30,7 +32,7 @@ register(
 )
 register(
     "multiply",
-    lambda xp, a, b, out=None: xp.multiply(a, b, out=out),
+    lambda xp, a, b, out=None: binary(xp, xp.multiply, a, b, out),
     grads=(
         lambda g, ins, outs: P.multiply(g, ins[1]),
         lambda g, ins, outs: P.multiply(g, ins[0]),
@@ -41,7 +43,7 @@ register(
 )
 register(
     "true_divide",
-    lambda xp, a, b, out=None: xp.true_divide(a, b, out=out),
+    lambda xp, a, b, out=None: binary(xp, xp.true_divide, a, b, out),
     grads=(
         lambda g, ins, outs: P.true_divide(g, ins[1]),
         lambda g, ins, outs: P.negative(P.true_divide(P.multiply(g, outs[0]), ins[1])),
@@ -63,7 +65,7 @@ register(
 )
 register(
     "maximum",
-    lambda xp, a, b, out=None: xp.maximum(a, b, out=out),
+    lambda xp, a, b, out=None: binary(xp, xp.maximum, a, b, out),
     grads=(
         lambda g, ins, outs: keep_where(g, P.greater_equal(ins[0], ins[1])),
         lambda g, ins, outs: keep_where(g, P.less(ins[0], ins[1])),
@@ -74,7 +76,7 @@ register(
 )
 register(
     "minimum",
-    lambda xp, a, b, out=None: xp.minimum(a, b, out=out),
+    lambda xp, a, b, out=None: binary(xp, xp.minimum, a, b, out),
     grads=(
         lambda g, ins, outs: keep_where(g, P.less_equal(ins[0], ins[1])),
         lambda g, ins, outs: keep_where(g, P.greater(ins[0], ins[1])),
