@@ -25,10 +25,11 @@ from .fusion import fuse_elementwise, fuse_training
 from .graph import Graph, Var
 from .passes import optimize, substitute
 from .program import Program
-from .pytree import flatten, unflatten
+from .schedule import schedule_backward
+from .pytree import _ARRAY, flatten, unflatten
 from .tracer import Tracer, is_tracing, tracing
 
-__all__ = ["call", "trace", "HybridState"]
+__all__ = ["HybridState", "call", "trace"]
 
 _RETRACE_WARNING_AT = 8
 
@@ -81,6 +82,7 @@ class _Entry:
         self.seeds = substitute(bwd.seeds, replace)
         self.grads = substitute(bwd.grads, replace)
         keep = [v for v in (*self.train_outputs, *self.grads) if v is not None]
+        eqns = schedule_backward(eqns, self.split, keep)
         eqns, self.split = fuse_training(eqns, self.split, keep, self.ctx.xp)
         given = [*g.inputs, *g.params, *(s for s in self.seeds if s is not None)]
         self.train = Program(eqns, given, consts, self.train_outputs, self.ctx.xp,

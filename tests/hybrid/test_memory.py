@@ -9,9 +9,11 @@ from hypothesis import strategies as st
 
 import gluonlite as gl
 from gluonlite import autograd, nd, nn
+from gluonlite.hybrid import cached
 from gluonlite.hybrid.graph import Eqn, Literal, Var
 from gluonlite.hybrid.memory import plan_memory
 from gluonlite.hybrid.program import Program
+from gluonlite.hybrid.schedule import schedule_backward
 from gluonlite.ops import registry
 
 _UNARY = ["exp", "negative", "relu", "tanh", "square"]
@@ -228,3 +230,35 @@ def test_remat_leaves_an_mlp_alone_and_never_redraws_dropout():
             np.testing.assert_allclose(out[mode][2][k], v, rtol=1e-10, atol=1e-12)
     assert out["remat_draws"] == out["keep_draws"] == 1  # the mask is kept, never redrawn
     assert out["remat_products"] == out["keep_products"]  # products are never recomputed
+
+
+@settings(max_examples=100, deadline=None)
+@given(programs(), st.integers(0, 6))
+def test_backward_schedule_is_a_topological_reordering(program, split):
+    given_vars, eqns, keep, hold = program
+    split = min(split, len(eqns))
+    order = schedule_backward(eqns, split, [*keep, *hold])
+    assert order[:split] == eqns[:split]
+    assert sorted(map(id, order)) == sorted(map(id, eqns))
+    defined = set(given_vars)
+    for e in order:
+        assert all(v in defined for v in e.ins if isinstance(v, Var))
+        defined.update(e.outs)
+
+
+def test_backward_schedule_lowers_a_resnets_liveness_bound(monkeypatch):
+    def run():
+        gl.random.seed(5)
+        net = _ResNet()
+        net.cast("float64")
+        net.hybridize()
+        result = _trained(net, np.ones((4, 3, 16, 16)), np.array([0, 1, 2, 0]), steps=2)
+        return net._hybrid_state.last.train.plan.bound_bytes, result
+
+    scheduled, result = run()
+    monkeypatch.setattr(cached, "schedule_backward", lambda eqns, split, keep: list(eqns))
+    in_autodiff_order, expected = run()
+    assert scheduled < in_autodiff_order
+    np.testing.assert_array_equal(result[0], expected[0])
+    for k, v in expected[2].items():
+        np.testing.assert_array_equal(result[2][k], v)
