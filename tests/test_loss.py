@@ -211,6 +211,93 @@ def test_softmax_ce_dense_labels_and_from_logits():
     np.testing.assert_allclose(sparse.asnumpy(), -logp[np.arange(4), [2, 0, 1, 1]], rtol=1e-9)
 
 
+def _fused_ce_case(shape, axis):
+    """Logits and float class indices (truncated; out of range now and then, so clipped)."""
+    rest = tuple(s for a, s in enumerate(shape) if a != axis % len(shape))
+    label = RNG.randint(-1, shape[axis] + 1, rest) + 0.5
+    return RNG.randn(*shape), label
+
+
+@pytest.mark.parametrize(
+    "shape, axis, batch_axis", [((5, 4), -1, 0), ((4, 5), 0, -1), ((3, 4, 5), 1, 2), ((3, 4, 5), -1, 0)]
+)
+def test_softmax_ce_fused_path_matches_formula(shape, axis, batch_axis):
+    pred, label = _fused_ce_case(shape, axis)
+    x = _arr(pred)
+    x.attach_grad()
+    fn = loss.SoftmaxCELoss(axis=axis, batch_axis=batch_axis, weight=2.0)
+    with autograd.record():
+        out = fn(x, _arr(label))
+    out.backward()
+    n = shape[axis]
+    onehot = np.expand_dims(np.clip(label.astype(int), 0, n - 1), axis) == np.expand_dims(
+        np.arange(n), tuple(a for a in range(len(shape)) if a != axis % len(shape))
+    )
+    elem = -2.0 * (_log_softmax(pred, axis) * onehot).sum(axis, keepdims=True)
+    np.testing.assert_allclose(out.asnumpy(), _per_sample(elem, batch_axis % len(shape)),
+                               rtol=1e-9)
+    per_sample = elem.size // out.size  # positions averaged into each sample's loss
+    grad = (np.exp(_log_softmax(pred, axis)) - onehot) * 2.0 / per_sample
+    np.testing.assert_allclose(x.grad.asnumpy(), grad, rtol=1e-9, atol=1e-12)
+
+
+def test_softmax_ce_common_case_is_one_fused_primitive():
+    from gluonlite import hybrid
+
+    graph = hybrid.trace(loss.SoftmaxCELoss(), _arr(RNG.randn(3, 4)), _arr([1, 0, 3]))
+    assert [e.op.name for e in graph.eqns] == ["sparse_softmax_cross_entropy"]
+    weighted = hybrid.trace(loss.SoftmaxCELoss(), _arr(RNG.randn(3, 4)), _arr([1, 0, 3]),
+                            _arr([[1.0], [2.0], [0.5]]))
+    assert "sparse_softmax_cross_entropy" not in [e.op.name for e in weighted.eqns]
+
+
+def test_softmax_ce_second_order_gradient():
+    """create_graph through the fused loss: the gradient of sum(dloss/dpred ** 2) against
+    finite differences of that sum."""
+    fn = loss.SoftmaxCELoss()
+    label = _arr([1, 0, 3])
+
+    def grad_norm(x, create_graph):
+        with autograd.record():
+            g = autograd.grad(fn(x, label), [x], create_graph=create_graph)[0]
+            total = (g * g).sum()
+        return total
+
+    pred = RNG.randn(3, 4)
+    x = _arr(pred)
+    x.attach_grad()
+    grad_norm(x, True).backward()
+    numeric = np.zeros_like(pred)
+    for i in np.ndindex(*pred.shape):
+        step = np.zeros_like(pred)
+        step[i] = 1e-6
+        vals = []
+        for sign in (1, -1):
+            xi = _arr(pred + sign * step)
+            xi.attach_grad()
+            vals.append(grad_norm(xi, False).asnumpy().item())
+        numeric[i] = (vals[0] - vals[1]) / 2e-6
+    np.testing.assert_allclose(x.grad.asnumpy(), numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_softmax_ce_hybridized_matches_eager():
+    pred, label = RNG.randn(6, 5), _arr([0, 4, 2, 2, 1, 3])
+    results = []
+    for hybridized in (False, True):
+        fn = loss.SoftmaxCELoss(weight=0.5)
+        if hybridized:
+            fn.hybridize(static_alloc=True, static_shape=True)
+        for _ in range(3):  # trace, then replays
+            x = _arr(pred)
+            x.attach_grad()
+            with autograd.record():
+                out = fn(x, label)
+            out.backward()
+        results.append((out.asnumpy(), x.grad.asnumpy()))
+    for eager, hybrid in zip(*results):
+        np.testing.assert_allclose(hybrid, eager, rtol=1e-12)
+
+
 def test_kldiv_from_logits_false_applies_log_softmax():
     pred, label = RNG.randn(3, 4), RNG.dirichlet(np.ones(4), size=3)
     out = loss.KLDivLoss(from_logits=False, axis=-1)(_arr(pred), _arr(label))

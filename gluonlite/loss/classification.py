@@ -51,6 +51,14 @@ class SoftmaxCrossEntropyLoss(Loss):
         self._from_logits = from_logits
 
     def hybrid_forward(self, F: Any, pred: Any, label: Any, sample_weight: Any = None) -> Any:
+        fused = self._fused_axes(pred, label, sample_weight)
+        if fused is not None:  # one primitive, forward and backward, instead of five ops each
+            axis, batch_axis = fused
+            loss = F.sparse_softmax_cross_entropy(pred, label, axis=axis)[0]
+            loss = _apply_weighting(F, loss, self._weight)
+            if loss.ndim == 1:  # already one value per sample
+                return loss
+            return _batch_mean(F, loss, batch_axis - (batch_axis > axis))
         if not self._from_logits:
             pred = F.log_softmax(pred, axis=self._axis)
         if self._sparse_label:
@@ -59,6 +67,20 @@ class SoftmaxCrossEntropyLoss(Loss):
             loss = -F.sum(pred * _label_like(F, label, pred), axis=self._axis, keepdims=True)
         loss = _apply_weighting(F, loss, self._weight, sample_weight)
         return _batch_mean(F, loss, self._batch_axis)
+
+
+    def _fused_axes(self, pred: Any, label: Any, sample_weight: Any) -> tuple[int, int] | None:
+        """(class axis, batch axis) when the fused ``sparse_softmax_cross_entropy`` computes
+        this loss: class indices of pred's shape without the class axis, logits, no sample
+        weight (it broadcasts against the loss with the class axis kept), distinct axes."""
+        ndim = pred.ndim
+        if (not self._sparse_label or self._from_logits or sample_weight is not None or ndim < 2
+                or not -ndim <= self._axis < ndim or not -ndim <= self._batch_axis < ndim):
+            return None
+        axis, batch_axis = self._axis % ndim, self._batch_axis % ndim
+        if axis == batch_axis or tuple(label.shape) != pred.shape[:axis] + pred.shape[axis + 1:]:
+            return None
+        return axis, batch_axis
 
 
 SoftmaxCELoss = SoftmaxCrossEntropyLoss

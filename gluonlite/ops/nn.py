@@ -1,4 +1,5 @@
-"""Neural-network primitives that are fused for numerical stability or speed: ``log_softmax``.
+"""Neural-network primitives that are fused for numerical stability or speed: ``log_softmax``,
+softmax cross-entropy against class indices (with its gradient) and ``batch_norm``.
 
 Convolution and pooling primitives (windows, im2col) live in ``conv.py``; softmax, normalization
 layers, dropout and the MXNet operators are compositions in ``gluonlite/ndarray/mx_nn.py``.
@@ -9,16 +10,29 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy
+
+from .channel_broadcast import binary
+from .reduce import sum_over
 from .registry import P, register
 
 __all__: list[str] = []
 
 
-def _log_softmax(xp, x, axis=-1):
-    top = xp.max(x, axis=axis, keepdims=True)
+def _shifted(xp, x, axis):
+    """``x`` minus its maximum along ``axis`` (so exp cannot overflow)."""
+    top = x.max(axis=axis, keepdims=True)
     top = xp.where(xp.isfinite(top), top, 0)  # rows of -inf stay -inf instead of nan
-    out = x - top
-    out -= xp.log(xp.sum(xp.exp(out), axis=axis, keepdims=True))
+    return x - top
+
+
+def _log_sum_exp(xp, shifted, axis):
+    return xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def _log_softmax(xp, x, axis=-1):
+    out = _shifted(xp, x, axis)
+    out -= _log_sum_exp(xp, out, axis)
     return out
 
 
@@ -32,6 +46,108 @@ register(
     grads=(_log_softmax_grad,),
     save_outs=(0,),
     doc="log(softmax(x)) along ``axis``, computed stably (max subtracted, log-sum-exp).",
+)
+
+
+# ---- softmax cross-entropy against class indices ------------------------------------------------
+def _kept(shape: tuple, axis: int, size: int = 1) -> tuple:
+    """``shape`` (without ``axis``) with ``axis`` of ``size`` put back."""
+    axis %= len(shape) + 1
+    return shape[:axis] + (size,) + shape[axis:]
+
+
+def _class_index(xp, label, n, axis):
+    """Class indices as integers with a size-1 ``axis``, as MXNet's ``pick`` reads them: float
+    labels truncate, out-of-range ones clip to [0, n)."""
+    idx = label if label.dtype.kind in "iu" else label.astype(numpy.int64)
+    return xp.minimum(xp.maximum(idx, 0), n - 1).reshape(_kept(label.shape, axis))
+
+
+def _sparse_softmax_ce(xp, pred, label, axis=-1):
+    """(-log softmax(pred)[label], softmax(pred)) along ``axis``; label has pred's shape
+    without ``axis``. The softmax is what the gradient needs, so backward recomputes nothing."""
+    shifted = _shifted(xp, pred, axis)
+    probs = xp.exp(shifted)
+    total = probs.sum(axis=axis, keepdims=True)
+    picked = xp.take_along_axis(shifted, _class_index(xp, label, pred.shape[axis], axis), axis)
+    # log(total) - picked is exactly -(picked - lse): the value -pick(log_softmax(pred)) gives
+    loss = (xp.log(total) - picked).reshape(label.shape)
+    probs /= total
+    return loss, probs
+
+
+def _sparse_softmax_ce_grad(xp, probs, label, g, axis=-1):
+    """``(probs - onehot(label)) * g`` with g broadcast along ``axis``: for the softmax of the
+    logits, the loss's gradient for its cotangent ``g``."""
+    n = probs.shape[axis]
+    classes = xp.arange(n).reshape(_kept((1,) * (probs.ndim - 1), axis, n))
+    out = probs - (classes == _class_index(xp, label, n, axis))
+    out *= g.reshape(_kept(g.shape, axis))
+    return out
+
+
+def _keep_axis(v: Any, axis: int) -> Any:
+    """``v`` (a shape without ``axis``) with a size-1 ``axis`` put back, as a registered op."""
+    return P.reshape(v, newshape=_kept(tuple(v.shape), axis))
+
+
+def _softmax_vjp(g: Any, probs: Any, axis: int) -> Any:
+    """The cotangent of softmax's input from its output's: ``p * (g - sum(g * p))``."""
+    return P.multiply(probs, P.subtract(g, P.sum(P.multiply(g, probs), axis=axis, keepdims=True)))
+
+
+def _sparse_softmax_ce_vjp(g, ins, outs, needs, axis=-1):
+    """The loss's cotangent through ``sparse_softmax_cross_entropy_grad`` of the kept softmax,
+    plus softmax's own vjp when the softmax output was used too."""
+    g_loss, g_probs = g
+    probs = outs[1]
+    grad = None
+    if needs[0] and g_loss is not None:
+        grad = P.sparse_softmax_cross_entropy_grad(probs, ins[1], g_loss, axis=axis)
+    if needs[0] and g_probs is not None:
+        soft = _softmax_vjp(g_probs, probs, axis)
+        grad = soft if grad is None else P.add(grad, soft)
+    return [grad, None]
+
+
+register(
+    "sparse_softmax_cross_entropy",
+    _sparse_softmax_ce,
+    vjp=_sparse_softmax_ce_vjp,
+    num_outputs=2,
+    nondiff=(1,),
+    save_ins=(1,),
+    save_outs=(1,),
+    doc="Softmax cross-entropy against class indices along ``axis``: per position "
+    "``-log softmax(pred)[label]`` (label: pred's shape without ``axis``; float indices "
+    "truncate, out-of-range ones clip), and ``softmax(pred)``, which its gradient reuses.",
+)
+
+
+def _sparse_softmax_ce_grad_vjp(h, ins, outs, needs, axis=-1):
+    """d probs = h * g; d g = sum(h * (probs - onehot)) = sum(h * probs) - h[label]."""
+    probs, label, g = ins
+    grads: list = [None, None, None]
+    if needs[0]:
+        grads[0] = P.multiply(h, _keep_axis(g, axis))
+    if needs[2]:
+        n = probs.shape[axis]
+        idx = P.clip(P.astype(label, dtype=numpy.dtype("int64")), a_min=0, a_max=n - 1)
+        picked = P.take_along_axis(h, _keep_axis(idx, axis), axis=axis)
+        dot = P.sum(P.multiply(h, probs), axis=axis, keepdims=True)
+        grads[2] = P.reshape(P.subtract(dot, picked), newshape=tuple(g.shape))
+    return grads
+
+
+register(
+    "sparse_softmax_cross_entropy_grad",
+    _sparse_softmax_ce_grad,
+    vjp=_sparse_softmax_ce_grad_vjp,
+    nondiff=(1,),
+    save_ins=(0, 1, 2),
+    doc="The gradient of ``sparse_softmax_cross_entropy`` from its softmax output: "
+    "``(probs - onehot(label)) * g`` along ``axis`` for the loss cotangent ``g`` "
+    "(differentiable again).",
 )
 
 

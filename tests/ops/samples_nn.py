@@ -1,7 +1,9 @@
-"""Samples for the fused neural-network primitives (ops/nn.py): log_softmax."""
+"""Samples for the fused neural-network primitives (ops/nn.py): log_softmax, sparse softmax
+cross-entropy and its gradient, batch_norm."""
 
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from .sampling import floats, sample, shapes
 
@@ -21,6 +23,47 @@ def _log_softmax(draw):
 def _log_softmax_large(draw):
     x = floats(draw, draw(shapes(min_dims=1)), -5.0, 5.0) + 1e4  # exp would overflow unshifted
     return (x,), {"axis": -1}
+
+
+def _onehot(label, n, axis):
+    idx = np.clip(label.astype(np.int64), 0, n - 1)
+    return np.expand_dims(idx, axis) == np.expand_dims(np.arange(n), tuple(
+        a for a in range(label.ndim + 1) if a != axis % (label.ndim + 1)))
+
+
+def ref_sparse_softmax_ce(pred, label, axis=-1):
+    logp = ref_log_softmax(pred, axis)
+    return -(logp * _onehot(label, pred.shape[axis], axis)).sum(axis), np.exp(logp)
+
+
+def ref_sparse_softmax_ce_grad(probs, label, g, axis=-1):
+    return (probs - _onehot(label, probs.shape[axis], axis)) * np.expand_dims(g, axis)
+
+
+def _class_problem(draw):
+    """(pred, label, axis): logits, and class indices (float, out of range now and then, or
+    integer) of pred's shape without ``axis``."""
+    pred = floats(draw, draw(shapes(min_dims=1)), -3.0, 3.0)
+    axis = draw(st.integers(-pred.ndim, pred.ndim - 1))
+    n = pred.shape[axis]
+    rest = tuple(s for a, s in enumerate(pred.shape) if a != axis % pred.ndim)
+    label = draw(hnp.arrays(np.int64, rest, elements=st.integers(-1, n)))
+    if draw(st.booleans()):
+        label = label + draw(hnp.arrays(np.float64, rest, elements=st.floats(0.0, 0.9)))
+    return pred, label, axis
+
+
+@sample("sparse_softmax_cross_entropy", ref_sparse_softmax_ce, wrt=(0,))
+def _sparse_softmax_ce(draw):
+    pred, label, axis = _class_problem(draw)
+    return (pred, label), {"axis": axis}
+
+
+@sample("sparse_softmax_cross_entropy_grad", ref_sparse_softmax_ce_grad, wrt=(0, 2))
+def _sparse_softmax_ce_grad(draw):
+    probs, label, axis = _class_problem(draw)  # any values: the op is linear in them
+    g = floats(draw, label.shape)
+    return (probs, label, g), {"axis": axis}
 
 
 def ref_batch_norm(x, gamma, beta, axis=1, eps=1e-5):
