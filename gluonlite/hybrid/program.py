@@ -1,11 +1,15 @@
 """The executor: a planned straight-line program replayed over a table of values.
 
 Each step holds its op's bound forward, precomputed argument slots and literals, and (when the
-planner gave its output an arena buffer) the slot of a preallocated ``out=`` view, so a replay
-is one tight loop with no per-op dispatch, wrapping or taping.
+planner gave its output an arena buffer) the slot of a preallocated ``out=`` view. A range of
+steps is compiled once into a Python function with one line per step (``t[9] = f1(xp, t[0],
+t[7], out=a[9])``), so a replay pays for the op calls only: no per-op dispatch, wrapping or
+taping, and no per-step interpretation of slots, literals and buffer kinds.
 """
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from typing import Any
 
 import numpy
@@ -17,7 +21,7 @@ __all__ = ["Program"]
 
 
 class _Step:
-    __slots__ = ("fn", "slots", "literals", "kwargs", "outs", "out_buf", "free", "op")
+    __slots__ = ("fn", "free", "kwargs", "literals", "op", "out_buf", "outs", "slots")
 
     def __init__(self, eqn: Eqn, slot: dict[Var, int], plan: MemoryPlan, index: int) -> None:
         self.op = eqn.op
@@ -58,6 +62,7 @@ class Program:
         self.steps = [_Step(e, self.slot, self.plan, i) for i, e in enumerate(eqns)]
         self.const_slots = [(self.slot[v], value) for v, value in consts.items()]
         self._idle: list[list] = []
+        self._compiled: dict[tuple, Callable] = {}
         self.arenas_made = 0
 
     def allocating_steps(self) -> int:
@@ -100,23 +105,54 @@ class Program:
             on_step: Any = None) -> None:
         """Execute steps [start, stop) in place on ``table``; ``on_step(eqn, table)`` (debug
         checking) sees each step's outputs before any later step can overwrite them."""
-        xp = self.xp
-        for index, step in enumerate(self.steps[start:stop], start):
-            args = [table[s] if s >= 0 else lit for s, lit in zip(step.slots, step.literals)]
-            if step.out_buf >= 0:
-                result = step.fn(xp, *args, out=arena[step.out_buf], **step.kwargs)
-            elif step.out_buf == -2:
-                result = step.fn(xp, *args, out=tuple(arena[s] for s in step.outs), **step.kwargs)
-            else:
-                result = step.fn(xp, *args, **step.kwargs)
-            outs = step.outs
-            if len(outs) == 1:
-                table[outs[0]] = numpy.asarray(result) if isinstance(result, numpy.generic) else (
-                    result)
-            elif outs:
-                for s, r in zip(outs, result):
-                    table[s] = r
-            if on_step is not None:
-                on_step(self.eqns[index], table)
-            for s in step.free:
-                table[s] = None
+        key = (start, stop, on_step is not None)
+        fn = self._compiled.get(key)
+        if fn is None:
+            fn = self._compiled[key] = _compile(self.steps[start:stop], self.eqns[start:stop],
+                                                self.xp, key[2])
+        fn(table, arena, on_step)
+
+
+_program_ids = itertools.count()
+
+
+def _compile(steps: list[_Step], eqns: list[Eqn], xp: Any, checking: bool) -> Callable:
+    """``run(t, a, on_step)``: the steps as straight-line code over the value table ``t`` and
+    the arena ``a``; forwards, literals and attributes are bound as globals of the function.
+    With ``checking`` every step is followed by ``on_step(eqn, t)``."""
+    names: dict[str, Any] = {"xp": xp, "_asarray": numpy.asarray, "_generic": numpy.generic}
+    lines = ["def run(t, a, on_step):"]
+    for i, (step, eqn) in enumerate(zip(steps, eqns)):
+        names[f"f{i}"] = step.fn
+        args = ["xp"]
+        for j, (s, lit) in enumerate(zip(step.slots, step.literals)):
+            if s < 0:
+                names[f"c{i}_{j}"] = lit
+            args.append(f"t[{s}]" if s >= 0 else f"c{i}_{j}")
+        if step.out_buf >= 0:
+            args.append(f"out=a[{step.out_buf}]")
+        elif step.out_buf == -2:
+            args.append(f"out=({''.join(f'a[{s}], ' for s in step.outs)})")
+        if step.kwargs:
+            names[f"k{i}"] = step.kwargs
+            args.append(f"**k{i}")
+        call = f"f{i}({', '.join(args)})"
+        outs = step.outs
+        if len(outs) == 1 and step.out_buf >= 0:  # a forward given out= returns that buffer
+            lines.append(f"    t[{outs[0]}] = {call}")
+        elif len(outs) == 1:  # NumPy reductions may return scalars: keep arrays in the table
+            lines.append(f"    r = {call}")
+            lines.append(f"    t[{outs[0]}] = _asarray(r) if isinstance(r, _generic) else r")
+        elif outs:
+            lines.append(f"    {''.join(f't[{s}], ' for s in outs)}= {call}")
+        else:
+            lines.append(f"    {call}")
+        if checking:
+            names[f"e{i}"] = eqn
+            lines.append(f"    on_step(e{i}, t)")
+        if step.free:
+            lines.append(f"    {' = '.join(f't[{s}]' for s in step.free)} = None")
+    lines.append("    return None")
+    code = compile("\n".join(lines), f"<hybrid program {next(_program_ids)}>", "exec")
+    exec(code, names)  # noqa: S102  (the source is built above from the steps, no user text)
+    return names["run"]
