@@ -3,13 +3,16 @@
 Nodes reachable from the heads are visited in reverse creation order (a topological order),
 popped from a heap keyed by creation number, so a node runs only after every consumer has;
 each node's op vjp turns output cotangents into input cotangents, broadcasting is undone by
-the one shared ``sum_to`` helper, and contributions meeting at one value are added. With
-``create_graph`` the vjps run under recording, so the gradients are differentiable again.
+the one shared ``sum_to`` helper, and contributions meeting at one value are added. Leaves
+never enter the heap: they have nothing to propagate, so each is committed once every node
+has run. With ``create_graph`` the vjps run under recording, so the gradients are
+differentiable again.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from heapq import heappop, heappush
-from typing import Any, Sequence
+from typing import Any
 
 import numpy
 
@@ -28,25 +31,34 @@ _FREED = (
 
 
 def _accumulate(grads: dict, heap: list, node, idx: int, value) -> None:
-    """Add a cotangent for output ``idx`` of ``node``; first contact queues the node."""
+    """Add a cotangent for output ``idx`` of ``node``; first contact queues a node (not a
+    leaf)."""
     slots = grads.get(node)
     if slots is None:
         slots = grads[node] = [None] * node.num_outputs
         slots[idx] = value
-        heappush(heap, (-node.seq, node))
+        if node.__class__ is not Leaf:
+            heappush(heap, (-node.seq, node))
         return
     old = slots[idx]
     slots[idx] = value if old is None else P.add(old, value)
 
 
 _ONES: dict = {}
-_IN_FLIGHT: list[dict] = []  # the cotangent tables of the backward passes running now
+# per backward pass running now: its cotangent table, or None when it returns gradients
+# (autograd.grad) instead of writing them into the leaves
+_IN_FLIGHT: list[dict | None] = []
 
 
-def pending(node: Any) -> bool:
-    """Whether the running backward already holds a cotangent for ``node`` (a hybridized call
-    then must not write its gradient into the leaf's buffer directly)."""
-    return bool(_IN_FLIGHT) and node in _IN_FLIGHT[-1]
+def writes_leaf(leaf: Any) -> bool:
+    """Whether a vjp may compute the running backward's gradient for ``leaf`` straight into
+    the leaf's buffer (as hybridized calls do): the backward writes leaves' gradients (not
+    ``autograd.grad``), and holds no cotangent for this leaf yet (an earlier direct write into
+    the buffer may be that cotangent)."""
+    if not _IN_FLIGHT:
+        return True
+    grads = _IN_FLIGHT[-1]
+    return grads is not None and leaf not in grads
 
 
 def _ones(xp: Any, shape: tuple, dtype: Any, create_graph: bool) -> Any:
@@ -142,21 +154,22 @@ def run_backward(
     owners = {id(hg._data) for hg in head_grads if hg is not None}
     saved_recording, saved_retain = STATE.recording, STATE.retain_graph
     STATE.recording, STATE.retain_graph = create_graph, retain_graph
-    _IN_FLIGHT.append(grads)
+    _IN_FLIGHT.append(grads if variables is None else None)
     try:
         while heap:
             node = heappop(heap)[1]
             slots = grads.pop(node)
             if targets:
                 _capture(targets, node, slots, found)
-            if node.__class__ is Leaf:
-                if variables is None:
-                    _commit(node, slots[0], create_graph, owners)
-                continue
             cots = _run_node(node, slots, retain_graph)
             for parent, c in zip(node.parents, cots):
                 if parent is not None and c is not None:
                     _accumulate(grads, heap, parent[0], parent[1], c)
+        for leaf, slots in grads.items():  # only leaves are left, with complete gradients
+            if targets:
+                _capture(targets, leaf, slots, found)
+            if variables is None:
+                _commit(leaf, slots[0], create_graph, owners)
     finally:
         _IN_FLIGHT.pop()
         STATE.recording, STATE.retain_graph = saved_recording, saved_retain
@@ -195,7 +208,7 @@ def _adoptable(raw: Any, buf: Any, owners: set[int]) -> bool:
 def _commit(leaf: Leaf, g, create_graph: bool, owners: set[int]) -> None:
     """Store ``g`` in a leaf's gradient buffer according to its grad_req."""
     buf = leaf.grad
-    if g.shape != buf.shape:
+    if g._data.shape != buf._data.shape:
         g = sum_to(g, buf.shape)
     if create_graph:
         if leaf.grad_req == "add":

@@ -10,14 +10,14 @@ backward half on the residuals the forward left in the arena.
 from __future__ import annotations
 
 import warnings
-import weakref
 from typing import Any
 
 from .. import errors
-from ..autograd.engine import pending
+from ..autograd.engine import writes_leaf
 from ..autograd.state import STATE
 from ..autograd.tape import Node, Stub
 from ..context import current_context
+from ..ndarray.dispatch import ArrayBase
 from ..ops.registry import Op
 from . import check
 from .autodiff import build_backward
@@ -25,8 +25,8 @@ from .fusion import fuse_elementwise, fuse_training
 from .graph import Graph, Var
 from .passes import optimize, substitute
 from .program import Program
-from .schedule import schedule_backward
 from .pytree import _ARRAY, flatten, unflatten
+from .schedule import schedule_backward
 from .tracer import Tracer, is_tracing, tracing
 
 __all__ = ["HybridState", "call", "trace"]
@@ -54,6 +54,9 @@ class _Entry:
         self.outputs: list[Var] = graph.outputs
         self.train_outputs: list[Var] = graph.outputs
         self.op: Op | None = None
+        self.infer_feed: _Feed | None = None
+        self.train_feed: _Feed | None = None
+        self.grad_views: dict[int, tuple] = {}  # slot -> (gradient buffer, its view there)
 
     def build_inference(self) -> Program:
         g = self.graph
@@ -149,15 +152,30 @@ def _state(block: Any) -> HybridState:
 def _signature(structure: Any, leaves: list, ctx: Any) -> tuple:
     """What a traced program depends on; under recording also which inputs want gradients
     (a program computes only those)."""
-    arrays = tuple((type(a), a.shape, a.dtype.str) for a in leaves)
+    arrays = tuple((type(a), a._data.shape, a._data.dtype.str) for a in leaves)
     wants = tuple(a._entry is not None for a in leaves) if STATE.recording else ()
-    return (structure, arrays, ctx, STATE.training, STATE.recording, wants)
+    # the device as plain values: a Context hashes and compares in Python, on every call
+    device = (ctx.device_type, ctx.device_id)
+    return (structure, arrays, device, STATE.training, STATE.recording, wants)
+
+
+_POSITIONAL: dict[int, Any] = {}  # n -> the structure of n positional arrays, no keywords
+
+
+def _flatten_call(args: tuple, kwargs: dict) -> tuple[list, Any]:
+    """``flatten((args, kwargs))``, without walking the common call of positional arrays."""
+    if not kwargs and all(isinstance(a, ArrayBase) for a in args):
+        structure = _POSITIONAL.get(len(args))
+        if structure is None:
+            structure = _POSITIONAL[len(args)] = flatten((args, kwargs))[1]
+        return list(args), structure
+    return flatten((args, kwargs))
 
 
 def call(block: Any, args: tuple, kwargs: dict) -> Any:
     """Run a hybridized block: from its cache, or by tracing a new signature."""
-    leaves, structure = flatten((args, kwargs))
-    ctx = leaves[0].context if leaves else current_context()
+    leaves, structure = _flatten_call(args, kwargs)
+    ctx = leaves[0]._ctx if leaves else current_context()
     state = _state(block)
     sig = _signature(structure, leaves, ctx)
     entry = state.cache.get(sig)
@@ -237,40 +255,73 @@ def _trace_call(block: Any, state: HybridState, sig: tuple, args: tuple, kwargs:
     return out
 
 
-def _fill(entry: _Entry, prog: Program, leaves: list) -> list:
+class _Feed:
+    """How one program of an entry meets its caller, worked out on its first replay: the
+    table slots of the inputs and parameters, per input and parameter whether it gets a
+    gradient and where that gradient ends up, and per output its slot and whether it must be
+    copied (an input or a constant returned as is would alias the caller's or the cache's)."""
+
+    __slots__ = ("grad_slots", "input_slots", "outputs", "param_slots", "wants")
+
+    def __init__(self, entry: _Entry, prog: Program, outputs: list[Var], wrt: list[Var] = (),
+                 grads: list[Var | None] = ()) -> None:
+        g, slot = entry.graph, prog.slot
+        self.input_slots = [slot[v] for v in g.inputs]
+        self.param_slots = [slot[v] for v in g.params]
+        grad_of = {v: gv for v, gv in zip(wrt, grads) if gv is not None}
+        given = [*g.inputs, *g.params]
+        self.wants = [v in grad_of for v in given]
+        self.grad_slots = [(k, slot[grad_of[v]]) for k, v in enumerate(given) if v in grad_of]
+        aliased = {*g.consts, *g.inputs}
+        self.outputs = [(slot[v], v in aliased) for v in outputs]
+
+
+def _param_array(param: Any, ctx: Any) -> Any:
+    """The parameter's own array on ``ctx`` (its buffer and tape entry; ``Parameter.data``
+    would re-check the context and may wrap it as another array class)."""
+    data = param._data
+    if data is not None and len(data) == 1:
+        arr = data[0]
+        own = arr._ctx
+        if own is ctx or (own.device_id == ctx.device_id and own.device_type == ctx.device_type):
+            return arr
+    return param.data(ctx)
+
+
+def _fill(entry: _Entry, prog: Program, feed: _Feed, leaves: list, params: list) -> list:
+    """A value table of ``prog`` with the inputs' and parameters' buffers in their slots."""
     table = prog.new_table()
-    slot = prog.slot
-    g = entry.graph
-    for v, a in zip(g.inputs, leaves):
-        table[slot[v]] = a._data
-    ctx = entry.ctx
-    for v, p in zip(g.params, entry.params):
-        table[slot[v]] = p.data(ctx)._data
+    for s, a in zip(feed.input_slots, leaves):
+        table[s] = a._data
+    for s, a in zip(feed.param_slots, params):
+        table[s] = a._data
     return table
 
 
-def _wrap_outputs(entry: _Entry, prog: Program, table: list, outputs: list[Var]) -> list:
+def _wrap_outputs(entry: _Entry, feed: _Feed, table: list) -> list:
     cls, ctx = entry.cls, entry.ctx
-    result = []
-    for v in outputs:
-        value = table[prog.slot[v]]
-        if v in entry.graph.consts or v in entry.graph.inputs:
-            value = value.copy()
-        result.append(cls._wrap(value, ctx))
-    return result
+    return [cls._wrap(table[s].copy() if aliased else table[s], ctx)
+            for s, aliased in feed.outputs]
+
+
+def _results(entry: _Entry, outs: list) -> Any:
+    """The block's return value from its output arrays (a lone array needs no rebuilding)."""
+    return outs[0] if entry.out_structure == _ARRAY else unflatten(entry.out_structure, outs)
 
 
 def _replay_inference(entry: _Entry, leaves: list, on_step: Any = None) -> Any:
     prog = entry.infer or entry.build_inference()
-    table = _fill(entry, prog, leaves)
+    feed = entry.infer_feed
+    if feed is None:
+        feed = entry.infer_feed = _Feed(entry, prog, entry.outputs)
+    ctx = entry.ctx
+    table = _fill(entry, prog, feed, leaves, [_param_array(p, ctx) for p in entry.params])
     arena = prog.acquire()
     try:
-        _run(prog, table, arena, 0, None, entry.ctx, on_step)
+        _run(prog, table, arena, 0, None, ctx, on_step)
     finally:
         prog.release(arena)
-    return unflatten(entry.out_structure, _wrap_outputs(entry, prog, table, entry.outputs))
-
-
+    return _results(entry, _wrap_outputs(entry, feed, table))
 def _run(prog: Program, table: list, arena: list, start: int, stop: int | None, ctx: Any,
          on_step: Any = None) -> None:
     if ctx.device_type == "gpu":
@@ -281,37 +332,45 @@ def _run(prog: Program, table: list, arena: list, start: int, stop: int | None, 
 
 
 class _Run:
-    """What a training replay leaves for its backward: the value table and its arena."""
+    """What a training replay leaves for its backward: the value table and its arena. A run
+    dropped without a backward hands its arena back (``__del__``: cheaper per step than a
+    weakref finalizer)."""
 
-    __slots__ = ("entry", "table", "arena", "finalizer", "__weakref__")
+    __slots__ = ("arena", "entry", "table")
 
     def __init__(self, entry: _Entry, table: list, arena: list) -> None:
         self.entry, self.table, self.arena = entry, table, arena
-        self.finalizer = weakref.finalize(self, entry.train.release, arena)
+
+    def __del__(self) -> None:
+        if self.table is not None:
+            self.entry.train.release(self.arena)
 
 
 def _replay_training(entry: _Entry, leaves: list, on_step: Any = None) -> Any:
-    if entry.train is None:
-        raise errors.MXNetRuntimeError("internal: training program missing for a recorded call")
     prog = entry.train
-    table = _fill(entry, prog, leaves)
-    arena = prog.acquire()
-    _run(prog, table, arena, 0, entry.split, entry.ctx, on_step)
-    outs = _wrap_outputs(entry, prog, table, entry.train_outputs)
+    if prog is None:
+        raise errors.MXNetRuntimeError("internal: training program missing for a recorded call")
+    feed = entry.train_feed
+    if feed is None:
+        feed = entry.train_feed = _Feed(entry, prog, entry.train_outputs, entry.wrt,
+                                        entry.grads)
     ctx = entry.ctx
-    parents = [a._entry if v in entry.wrt else None for a, v in zip(leaves, entry.graph.inputs)]
-    parents += [p.data(ctx)._entry if v in entry.wrt else None
-                for v, p in zip(entry.graph.params, entry.params)]
+    params = [_param_array(p, ctx) for p in entry.params]
+    table = _fill(entry, prog, feed, leaves, params)
+    arena = prog.acquire()
+    _run(prog, table, arena, 0, entry.split, ctx, on_step)
+    outs = _wrap_outputs(entry, feed, table)
+    parents = tuple(a._entry if want else None
+                    for a, want in zip([*leaves, *params], feed.wants))
     needs = tuple(p is not None for p in parents)
-    if any(needs):
-        run = _Run(entry, table, arena)
-        node = Node(entry.op, {"hybrid_run": run}, (), tuple(Stub(o._data) for o in outs),
-                    tuple(parents), needs, entry.cls, ctx)
+    if True in needs:
+        node = Node(entry.op, {"hybrid_run": _Run(entry, table, arena)}, (),
+                    tuple(Stub(o._data) for o in outs), parents, needs, entry.cls, ctx)
         for j, o in enumerate(outs):
             o._entry = (node, j)
     else:
         prog.release(arena)
-    return unflatten(entry.out_structure, outs)
+    return _results(entry, outs)
 
 
 def _hybrid_vjp(g: Any, ins: tuple, outs: tuple, needs: tuple, hybrid_run: _Run) -> list:
@@ -322,47 +381,49 @@ def _hybrid_vjp(g: Any, ins: tuple, outs: tuple, needs: tuple, hybrid_run: _Run)
             "supported; call hybridize(False) on it for this computation"
         )
     entry = hybrid_run.entry
-    prog = entry.train
-    xp = entry.ctx.xp
+    prog, ctx = entry.train, entry.ctx
     table, arena = hybrid_run.table, hybrid_run.arena
-    if STATE.retain_graph:  # keep the residuals intact for a later backward
+    retain = STATE.retain_graph
+    if retain:  # keep the residuals intact for a later backward
         table = [v.copy() if hasattr(v, "copy") else v for v in table]
         arena = prog._new_arena()
-    else:
+    elif entry.grad_targets:
         arena = _with_grad_buffers(entry, arena)
     gs = g if isinstance(g, tuple) else (g,)
     for seed, gi in zip(entry.seeds, gs):
         if seed is not None:
-            table[prog.slot[seed]] = gi._data if gi is not None else xp.zeros(seed.shape,
-                                                                             seed.dtype)
-    _run(prog, table, arena, entry.split, None, entry.ctx)
-    by_var = {v: table[prog.slot[gv]] for v, gv in zip(entry.wrt, entry.grads) if gv is not None}
-    cls, ctx = entry.cls, entry.ctx
-    cots = []
-    for v, need in zip([*entry.graph.inputs, *entry.graph.params], needs):
-        value = by_var.get(v) if need else None
-        cots.append(cls._wrap(value, ctx) if value is not None else None)
-    if not STATE.retain_graph:
-        hybrid_run.finalizer.detach()
-        prog.release(hybrid_run.arena)
+            table[prog.slot[seed]] = gi._data if gi is not None else ctx.xp.zeros(seed.shape,
+                                                                                 seed.dtype)
+    _run(prog, table, arena, entry.split, None, ctx)
+    cls = entry.cls
+    cots: list = [None] * len(needs)
+    for k, s in entry.train_feed.grad_slots:
+        value = table[s]
+        if needs[k] and value is not None:
+            cots[k] = cls._wrap(value, ctx)
+    if not retain:
         hybrid_run.table = None
+        prog.release(hybrid_run.arena)
     return cots
 
 
 def _with_grad_buffers(entry: _Entry, arena: list) -> list:
     """The arena with each parameter-gradient slot pointing into the parameter's gradient
-    buffer, for parameters no other part of this backward has contributed to yet."""
-    if not entry.grad_targets:
-        return arena
+    buffer, for parameters whose gradient this backward writes (not ``autograd.grad``) and
+    no other part of it has contributed to yet."""
     arena = list(arena)
-    ctx = entry.ctx
+    ctx, views = entry.ctx, entry.grad_views
     for slot, param, shape in entry.grad_targets:
-        leaf_entry = param.data(ctx)._entry
-        if leaf_entry is None or pending(leaf_entry[0]):
+        leaf_entry = _param_array(param, ctx)._entry
+        if leaf_entry is None or not writes_leaf(leaf_entry[0]):
             continue
         buf = leaf_entry[0].grad._data
-        if buf.flags.c_contiguous and buf.dtype == arena[slot].dtype:
+        seen = views.get(slot)
+        if seen is not None and seen[0] is buf:  # the same buffer as last time
+            arena[slot] = seen[1]
+        elif buf.flags.c_contiguous and buf.dtype == arena[slot].dtype:
             arena[slot] = buf.reshape(shape)
+            views[slot] = (buf, arena[slot])
     return arena
 
 

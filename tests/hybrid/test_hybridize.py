@@ -281,3 +281,33 @@ def test_shared_parameter_gradients_add_up_across_hybridized_calls():
             loss.backward()
         grads.append(a.weight.grad().asnumpy().copy())
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
+
+
+def test_autograd_grad_through_a_replay_leaves_parameter_gradients_alone():
+    """autograd.grad returns gradients instead of writing them: a replay must not compute the
+    parameters' gradients into their buffers then."""
+    _, hybrid = twin_nets(static_alloc=True)
+    x = nd.ones((2, 5), dtype="float64")
+    for _ in range(2):
+        train_step(hybrid, x, lr=0.0)
+    kept = [p.grad().asnumpy().copy() for p in hybrid.collect_params().values()]
+    x2 = nd.array(np.random.RandomState(4).randn(2, 5), dtype="float64")
+    x2.attach_grad()
+    with autograd.record():
+        loss = P.sum(hybrid(x2) * 3)
+    (gx,) = autograd.grad(loss, [x2])
+    assert gx.shape == (2, 5)
+    for p, before in zip(hybrid.collect_params().values(), kept):
+        np.testing.assert_array_equal(p.grad().asnumpy(), before)
+
+
+def test_replay_dropped_without_backward_returns_its_arena():
+    _, hybrid = twin_nets(static_alloc=True)
+    x = nd.ones((2, 5), dtype="float64")
+    for _ in range(3):
+        train_step(hybrid, x)
+    for _ in range(3):  # recorded replays whose outputs are dropped unused
+        with autograd.record():
+            hybrid(x)
+    train_step(hybrid, x)
+    assert hybrid._hybrid_state.last.train.arenas_made == 1
