@@ -186,11 +186,13 @@ class Optimizer:
 
     def _update_count(self, index: Any) -> None:
         """Advance the update count of ``index`` (or of each index of a list) and num_update."""
+        if isinstance(index, (list, tuple)):
+            for idx in index:
+                self._update_count(idx)
+            return
         counts = self._index_update_count
-        for idx in index if isinstance(index, (list, tuple)) else (index,):
-            n = counts.get(idx, self.begin_num_update) + 1
-            counts[idx] = n
-            self.num_update = max(self.num_update, n)
+        n = counts[index] = counts.get(index, self.begin_num_update) + 1
+        self.num_update = max(self.num_update, n)
 
     def _begin_update(self, index: Any) -> tuple[float, float]:
         """Count this update of ``index``; its learning rate and weight decay for the step."""
@@ -277,10 +279,10 @@ class Optimizer:
     def _work(self, like: Any, slot: Any = 0, dtype: Any = None) -> Any:
         """A scratch raw array shaped like ``like`` on its device, reused across calls: one
         flat buffer per (device, dtype, slot), grown to the largest parameter."""
-        ctx = like.context
-        dtype = like.dtype if dtype is None else numpy.dtype(dtype)
-        key = (ctx, dtype, slot)
-        size = like.size
+        raw, ctx = like._data, like._ctx
+        dtype = raw.dtype if dtype is None else numpy.dtype(dtype)
+        key = (ctx.device_type, ctx.device_id, dtype, slot)  # Context hashes in Python: slower
+        size = raw.size
         buf = self._workspace.get(key)
         if buf is None or buf.size < size:
             if ctx.xp is numpy:
@@ -289,7 +291,7 @@ class Optimizer:
                 with ctx.device():
                     buf = ctx.xp.empty(max(size, 1), dtype)
             self._workspace[key] = buf
-        return buf[:size].reshape(like.shape)
+        return buf[:size].reshape(raw.shape)
 
     def _axpy(self, xp: Any, alpha: float, x: Any, y: Any, like: Any) -> None:
         """``y += alpha * x`` in place, through a scratch buffer shaped like ``like``.
