@@ -5,7 +5,8 @@ and push a tape node when autograd is recording. Every op call in gluonlite come
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy
 
@@ -25,7 +26,7 @@ class ArrayBase:
     """The data-carrying core of every gluonlite array: a raw xp array, its context, and its
     place on the autograd tape (``_entry``: a (node, output index) pair, or None)."""
 
-    __slots__ = ("_data", "_ctx", "_entry", "__weakref__")
+    __slots__ = ("__weakref__", "_ctx", "_data", "_entry")
     __array_priority__ = 1000.0
     __array_ufunc__ = None  # make NumPy defer to our reflected operators
 
@@ -138,8 +139,11 @@ def invoke(op, args: tuple, attrs: dict):
         if trace_hook is not None:
             trace_hook(op, args, attrs, (result,))
         return result
-    outs_raw = tuple(numpy.asarray(o) if xp is numpy else o for o in out)
-    outputs = tuple(cls._wrap(o, ctx) for o in outs_raw)
+    if xp is numpy:
+        outs_raw = tuple([o if o.__class__ is _np_ndarray else numpy.asarray(o) for o in out])
+    else:
+        outs_raw = tuple(out)
+    outputs = tuple([cls._wrap(o, ctx) for o in outs_raw])
     if wants_grad and op.vjp is not None and STATE.recording:
         _record(op, args, raw, attrs, outs_raw, outputs, cls, ctx)
     if trace_hook is not None:
@@ -172,7 +176,7 @@ def _record(op, args, raw, attrs, outs_raw, outputs, cls, ctx) -> None:
         needs.append(entry is not None)
     save_outs = op.save_outs
     if save_outs:
-        outs = tuple(o if j in save_outs else None for j, o in enumerate(outs_raw))
+        outs = tuple([o if j in save_outs else None for j, o in enumerate(outs_raw)])
     else:
         outs = (None,) * len(outs_raw)
     node = Node(op, attrs, tuple(ins), outs, tuple(parents), tuple(needs), cls, ctx, broadcast)
