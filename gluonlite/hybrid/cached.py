@@ -258,13 +258,15 @@ def _trace_call(block: Any, state: HybridState, sig: tuple, args: tuple, kwargs:
 class _Feed:
     """How one program of an entry meets its caller, worked out on its first replay: the
     table slots of the inputs and parameters, per input and parameter whether it gets a
-    gradient and where that gradient ends up, and per output its slot and whether it must be
-    copied (an input or a constant returned as is would alias the caller's or the cache's)."""
+    gradient and where that gradient ends up, per output its slot and whether it must be
+    copied (an input or a constant returned as is would alias the caller's or the cache's),
+    and for the gradient slots that may be a parameter's gradient buffer, that parameter's
+    position among the inputs and parameters."""
 
-    __slots__ = ("grad_slots", "input_slots", "outputs", "param_slots", "wants")
+    __slots__ = ("grad_slots", "input_slots", "outputs", "param_slots", "targets", "wants")
 
     def __init__(self, entry: _Entry, prog: Program, outputs: list[Var], wrt: list[Var] = (),
-                 grads: list[Var | None] = ()) -> None:
+                 grads: list[Var | None] = (), targets: list[tuple] = ()) -> None:
         g, slot = entry.graph, prog.slot
         self.input_slots = [slot[v] for v in g.inputs]
         self.param_slots = [slot[v] for v in g.params]
@@ -274,6 +276,8 @@ class _Feed:
         self.grad_slots = [(k, slot[grad_of[v]]) for k, v in enumerate(given) if v in grad_of]
         aliased = {*g.consts, *g.inputs}
         self.outputs = [(slot[v], v in aliased) for v in outputs]
+        position = {id(p): len(g.inputs) + k for k, p in enumerate(entry.params)}
+        self.targets = [(s, position[id(param)], shape) for s, param, shape in targets]
 
 
 def _param_array(param: Any, ctx: Any) -> Any:
@@ -332,14 +336,14 @@ def _run(prog: Program, table: list, arena: list, start: int, stop: int | None, 
 
 
 class _Run:
-    """What a training replay leaves for its backward: the value table and its arena. A run
-    dropped without a backward hands its arena back (``__del__``: cheaper per step than a
-    weakref finalizer)."""
+    """What a training replay leaves for its backward: the value table, its arena, and the
+    tape entries of the inputs and parameters it read. A run dropped without a backward hands
+    its arena back (``__del__``: cheaper per step than a weakref finalizer)."""
 
-    __slots__ = ("arena", "entry", "table")
+    __slots__ = ("arena", "entry", "parents", "table")
 
-    def __init__(self, entry: _Entry, table: list, arena: list) -> None:
-        self.entry, self.table, self.arena = entry, table, arena
+    def __init__(self, entry: _Entry, table: list, arena: list, parents: tuple) -> None:
+        self.entry, self.table, self.arena, self.parents = entry, table, arena, parents
 
     def __del__(self) -> None:
         if self.table is not None:
@@ -353,7 +357,7 @@ def _replay_training(entry: _Entry, leaves: list, on_step: Any = None) -> Any:
     feed = entry.train_feed
     if feed is None:
         feed = entry.train_feed = _Feed(entry, prog, entry.train_outputs, entry.wrt,
-                                        entry.grads)
+                                        entry.grads, entry.grad_targets)
     ctx = entry.ctx
     params = [_param_array(p, ctx) for p in entry.params]
     table = _fill(entry, prog, feed, leaves, params)
@@ -364,7 +368,7 @@ def _replay_training(entry: _Entry, leaves: list, on_step: Any = None) -> Any:
                     for a, want in zip([*leaves, *params], feed.wants))
     needs = tuple(p is not None for p in parents)
     if True in needs:
-        node = Node(entry.op, {"hybrid_run": _Run(entry, table, arena)}, (),
+        node = Node(entry.op, {"hybrid_run": _Run(entry, table, arena, parents)}, (),
                     tuple(Stub(o._data) for o in outs), parents, needs, entry.cls, ctx)
         for j, o in enumerate(outs):
             o._entry = (node, j)
@@ -387,8 +391,8 @@ def _hybrid_vjp(g: Any, ins: tuple, outs: tuple, needs: tuple, hybrid_run: _Run)
     if retain:  # keep the residuals intact for a later backward
         table = [v.copy() if hasattr(v, "copy") else v for v in table]
         arena = prog._new_arena()
-    elif entry.grad_targets:
-        arena = _with_grad_buffers(entry, arena)
+    elif entry.train_feed.targets:
+        arena = _with_grad_buffers(entry, arena, hybrid_run.parents)
     gs = g if isinstance(g, tuple) else (g,)
     for seed, gi in zip(entry.seeds, gs):
         if seed is not None:
@@ -407,14 +411,14 @@ def _hybrid_vjp(g: Any, ins: tuple, outs: tuple, needs: tuple, hybrid_run: _Run)
     return cots
 
 
-def _with_grad_buffers(entry: _Entry, arena: list) -> list:
-    """The arena with each parameter-gradient slot pointing into the parameter's gradient
-    buffer, for parameters whose gradient this backward writes (not ``autograd.grad``) and
-    no other part of it has contributed to yet."""
+def _with_grad_buffers(entry: _Entry, arena: list, parents: tuple) -> list:
+    """The arena with each parameter-gradient slot pointing into the gradient buffer of the
+    parameter's leaf (as the replay's tape node saw it), for leaves whose gradient this
+    backward writes (not ``autograd.grad``) and no other part of it has contributed to yet."""
     arena = list(arena)
-    ctx, views = entry.ctx, entry.grad_views
-    for slot, param, shape in entry.grad_targets:
-        leaf_entry = _param_array(param, ctx)._entry
+    views = entry.grad_views
+    for slot, position, shape in entry.train_feed.targets:
+        leaf_entry = parents[position]
         if leaf_entry is None or not writes_leaf(leaf_entry[0]):
             continue
         buf = leaf_entry[0].grad._data
