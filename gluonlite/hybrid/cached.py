@@ -152,8 +152,8 @@ def _state(block: Any) -> HybridState:
 def _signature(structure: Any, leaves: list, ctx: Any) -> tuple:
     """What a traced program depends on; under recording also which inputs want gradients
     (a program computes only those)."""
-    arrays = tuple((type(a), a._data.shape, a._data.dtype.str) for a in leaves)
-    wants = tuple(a._entry is not None for a in leaves) if STATE.recording else ()
+    arrays = tuple([(type(a), a._data.shape, a._data.dtype.str) for a in leaves])
+    wants = tuple([a._entry is not None for a in leaves]) if STATE.recording else ()
     # the device as plain values: a Context hashes and compares in Python, on every call
     device = (ctx.device_type, ctx.device_id)
     return (structure, arrays, device, STATE.training, STATE.recording, wants)
@@ -364,12 +364,12 @@ def _replay_training(entry: _Entry, leaves: list, on_step: Any = None) -> Any:
     arena = prog.acquire()
     _run(prog, table, arena, 0, entry.split, ctx, on_step)
     outs = _wrap_outputs(entry, feed, table)
-    parents = tuple(a._entry if want else None
-                    for a, want in zip([*leaves, *params], feed.wants))
-    needs = tuple(p is not None for p in parents)
+    parents = tuple([a._entry if want else None
+                     for a, want in zip([*leaves, *params], feed.wants)])
+    needs = tuple([p is not None for p in parents])
     if True in needs:
         node = Node(entry.op, {"hybrid_run": _Run(entry, table, arena, parents)}, (),
-                    tuple(Stub(o._data) for o in outs), parents, needs, entry.cls, ctx)
+                    tuple([Stub(o._data) for o in outs]), parents, needs, entry.cls, ctx)
         for j, o in enumerate(outs):
             o._entry = (node, j)
     else:
