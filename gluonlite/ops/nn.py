@@ -63,13 +63,22 @@ def _class_index(xp, label, n, axis):
     return xp.minimum(xp.maximum(idx, 0), n - 1).reshape(_kept(label.shape, axis))
 
 
+def _pick(xp, a, idx, axis):
+    """``take_along_axis(a, idx, axis)``; along the last axis of a C-contiguous ``a`` as one
+    gather over its rows (NumPy's take_along_axis builds a full index grid in Python)."""
+    if axis % a.ndim == a.ndim - 1 and a.flags.c_contiguous:
+        rows = a.reshape(-1, a.shape[-1])
+        return rows[xp.arange(rows.shape[0]), idx.reshape(-1)].reshape(idx.shape)
+    return xp.take_along_axis(a, idx, axis)
+
+
 def _sparse_softmax_ce(xp, pred, label, axis=-1):
     """(-log softmax(pred)[label], softmax(pred)) along ``axis``; label has pred's shape
     without ``axis``. The softmax is what the gradient needs, so backward recomputes nothing."""
     shifted = _shifted(xp, pred, axis)
     probs = xp.exp(shifted)
     total = probs.sum(axis=axis, keepdims=True)
-    picked = xp.take_along_axis(shifted, _class_index(xp, label, pred.shape[axis], axis), axis)
+    picked = _pick(xp, shifted, _class_index(xp, label, pred.shape[axis], axis), axis)
     # log(total) - picked is exactly -(picked - lse): the value -pick(log_softmax(pred)) gives
     loss = (xp.log(total) - picked).reshape(label.shape)
     probs /= total
