@@ -156,7 +156,10 @@ def _signature(structure: Any, leaves: list, ctx: Any) -> tuple:
     wants = tuple([a._entry is not None for a in leaves]) if STATE.recording else ()
     # the device as plain values: a Context hashes and compares in Python, on every call
     device = (ctx.device_type, ctx.device_id)
-    return (structure, arrays, device, STATE.training, STATE.recording, wants)
+    ids = [id(a._data) for a in leaves]
+    # one array passed in several places is traced as one value: a pattern of its own
+    aliases = tuple([ids.index(i) for i in ids]) if len(set(ids)) < len(ids) else ()
+    return (structure, arrays, device, STATE.training, STATE.recording, wants, aliases)
 
 
 _POSITIONAL: dict[int, Any] = {}  # n -> the structure of n positional arrays, no keywords
@@ -221,7 +224,10 @@ def _trace(block: Any, args: tuple, kwargs: dict, leaves: list, ctx: Any
     the checked graph, the eager result and the output structure. Parameter arrays become
     parameter Vars, including those created by deferred initialization during the run."""
     tracer = Tracer()
-    inputs = [tracer.var_of.get(id(a._data)) or tracer.bind(a._data) for a in leaves]
+    inputs = []
+    for a in leaves:  # an array passed again gets an input of its own that the graph never reads
+        seen = id(a._data) in tracer.var_of
+        inputs.append(Var(a._data.shape, a._data.dtype) if seen else tracer.bind(a._data))
     for p in block.collect_params().values():
         if p._data is not None and id(p.data(ctx)._data) not in tracer.var_of:
             tracer.bind(p.data(ctx)._data)

@@ -34,20 +34,21 @@ def flatten(obj: Any) -> tuple[list, Any]:
 
 def unflatten(structure: Any, leaves: list) -> Any:
     """Rebuild the object described by ``structure`` from ``leaves`` (consumed in order)."""
-    it = iter(leaves)
+    return _build(structure, iter(leaves))
 
-    def build(s: Any) -> Any:
-        if s == _ARRAY:
-            return next(it)
-        kind, body = s
-        if kind == "list":
-            return [build(v) for v in body]
-        if kind == "tuple":
-            return tuple(build(v) for v in body)
-        if kind == "dict":
-            return {k: build(v) for k, v in body}
-        if kind == "value":
-            return body
-        raise TypeError("a non-hashable Python object cannot be returned from a hybridized block")
 
-    return build(structure)
+def _build(s: Any, it: Any) -> Any:
+    # a module-level function, not a closure: a recursive closure is a reference cycle that
+    # would keep the rebuilt outputs (and a replay's arena) alive until garbage collection
+    if s == _ARRAY:
+        return next(it)
+    kind, body = s
+    if kind == "list":
+        return [_build(v, it) for v in body]
+    if kind == "tuple":
+        return tuple([_build(v, it) for v in body])
+    if kind == "dict":
+        return {k: _build(v, it) for k, v in body}
+    if kind == "value":
+        return body
+    raise TypeError("a non-hashable Python object cannot be returned from a hybridized block")

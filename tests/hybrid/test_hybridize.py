@@ -311,3 +311,45 @@ def test_replay_dropped_without_backward_returns_its_arena():
             hybrid(x)
     train_step(hybrid, x)
     assert hybrid._hybrid_state.last.train.arenas_made == 1
+
+
+class _Pair(nn.HybridBlock):
+    """Two inputs, two outputs: (a * b + a, a - b)."""
+
+    def forward(self, a, b):
+        return a * b + a, a - b
+
+
+def test_one_array_passed_twice_and_then_two_arrays():
+    net = _Pair()
+    net.hybridize()
+    x = nd.array([1.0, 2.0, 3.0], dtype="float64")
+    y = nd.array([4.0, 5.0, 6.0], dtype="float64")
+    x.attach_grad()
+    for _ in range(2):  # trace, then replay
+        with autograd.record():
+            p, q = net(x, x)
+            P.sum(p + q).backward()
+        np.testing.assert_array_equal(p.asnumpy(), [2.0, 6.0, 12.0])
+        np.testing.assert_array_equal(x.grad.asnumpy(), 2 * x.asnumpy() + 1)  # d(x*x + x)/dx
+    p, q = net(x, y)  # distinct arrays: not the aliased program
+    np.testing.assert_array_equal(p.asnumpy(), [5.0, 12.0, 21.0])
+    np.testing.assert_array_equal(q.asnumpy(), [-3.0, -3.0, -3.0])
+
+
+def test_dropped_outputs_hand_the_arena_back_without_garbage_collection():
+    import gc
+
+    net = _Pair()
+    net.hybridize(static_alloc=True)
+    a, b = nd.ones((4, 3), dtype="float64"), nd.ones((4, 3), dtype="float64")
+    a.attach_grad()
+    gc.disable()
+    try:
+        for _ in range(4):  # recorded calls whose outputs are dropped without a backward
+            with autograd.record():
+                p, q = net(a, b)
+            del p, q
+    finally:
+        gc.enable()
+    assert net._hybrid_state.last.train.arenas_made == 1
