@@ -45,11 +45,33 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-def _identity(eqn: Eqn) -> bool:
-    """A reshape to the shape it already has (gradient rules emit these)."""
+def _axes(axes: Any, ndim: int) -> tuple[int, ...]:
+    return tuple(reversed(range(ndim))) if axes is None else tuple(a % ndim for a in axes)
+
+
+def _compose_transposes(eqn: Eqn, transposes: dict[Var, Eqn]) -> Eqn:
+    """``transpose(transpose(x, a), b)`` as one ``transpose(x, a∘b)`` (gradient rules and the
+    matmul rewrite emit such pairs)."""
     src = eqn.ins[0] if eqn.ins else None
-    return (eqn.op.name == "reshape" and isinstance(src, Var) and src.shape == eqn.outs[0].shape
-            and src.perm == eqn.outs[0].perm)
+    inner = transposes.get(src) if eqn.op.name == "transpose" else None
+    if inner is None:
+        return eqn
+    first = _axes(inner.attrs.get("axes"), src.ndim)
+    axes = tuple(first[a] for a in _axes(eqn.attrs.get("axes"), src.ndim))
+    return Eqn(eqn.op, inner.ins, {**eqn.attrs, "axes": axes}, eqn.outs)
+
+
+def _identity(eqn: Eqn) -> bool:
+    """A reshape to the shape it already has, or a transpose that keeps the axis order
+    (gradient rules emit these)."""
+    if eqn.op.name not in ("reshape", "transpose"):
+        return False
+    src = eqn.ins[0] if eqn.ins else None
+    if not isinstance(src, Var) or src.shape != eqn.outs[0].shape:
+        return False
+    if eqn.op.name == "transpose":
+        return _axes(eqn.attrs.get("axes"), src.ndim) == tuple(range(src.ndim))
+    return eqn.op.name == "reshape" and src.perm == eqn.outs[0].perm
 
 
 def cse(eqns: list[Eqn], apart: frozenset[Var] = frozenset()) -> tuple[list[Eqn], dict[Var, Var]]:
@@ -58,13 +80,16 @@ def cse(eqns: list[Eqn], apart: frozenset[Var] = frozenset()) -> tuple[list[Eqn]
     Var in ``apart`` (backward recomputations) are never merged into an earlier twin."""
     seen: dict[Any, Eqn] = {}
     replace: dict[Var, Var] = {}
+    transposes: dict[Var, Eqn] = {}
     out = []
     for eqn in eqns:
         ins = tuple(replace.get(v, v) if isinstance(v, Var) else v for v in eqn.ins)
-        eqn = Eqn(eqn.op, ins, eqn.attrs, eqn.outs)
+        eqn = _compose_transposes(Eqn(eqn.op, ins, eqn.attrs, eqn.outs), transposes)
         if _identity(eqn):
-            replace[eqn.outs[0]] = ins[0]
+            replace[eqn.outs[0]] = eqn.ins[0]
             continue
+        if eqn.op.name == "transpose":
+            transposes[eqn.outs[0]] = eqn
         if _effectful(eqn):
             out.append(eqn)
             continue
@@ -150,11 +175,14 @@ def substitute(vars_: list[Var | None], replace: dict[Var, Var]) -> list[Var | N
 
 def optimize(eqns: list[Eqn], consts: dict[Var, Any], roots: list[Var], xp: Any,
              apart: frozenset[Var] = frozenset()) -> tuple[list[Eqn], dict[Var, Var]]:
-    """Constant folding, CSE (``apart`` as in :func:`cse`), then DCE; returns equations and the
-    Var replacement map."""
+    """Constant folding, CSE (``apart`` as in :func:`cse`), the transpose(matmul) rewrite, CSE
+    again, then DCE; returns equations and the Var replacement map."""
     eqns = fold_constants(eqns, consts, xp)
     eqns, replace = cse(eqns, apart)
     roots = substitute(roots, replace)
     eqns = transpose_matmul(eqns, {v for v in roots if v is not None})
+    eqns, again = cse(eqns, apart)  # the rewrite's transposes of transposes fold away
+    replace = {k: again.get(v, v) for k, v in replace.items()} | again
+    roots = substitute(roots, again)
     eqns = dce(eqns, roots)
     return eqns, replace

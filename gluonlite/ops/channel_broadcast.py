@@ -16,11 +16,13 @@ __all__ = ["binary"]
 
 _ROW = 1024  # elements per tiled row: long enough for NumPy's inner loops
 _MAX_CHANNELS = 64  # wider channels already give long inner loops
+_MIN_SIZE = 1 << 14  # below this the checks would cost more than they save
 
 
 def binary(xp: Any, ufunc: Any, a: Any, b: Any, out: Any = None) -> Any:
     """``ufunc(a, b, out=out)`` with NumPy's broadcasting and results."""
-    if xp is numpy and isinstance(a, numpy.ndarray) and isinstance(b, numpy.ndarray):
+    if (xp is numpy and type(a) is numpy.ndarray and type(b) is numpy.ndarray
+            and (a.size >= _MIN_SIZE or b.size >= _MIN_SIZE)):
         if a.ndim >= 2 and a.size > b.size:
             done = _tiled(ufunc, a, b, out, full_first=True)
         elif b.ndim >= 2 and b.size > a.size:

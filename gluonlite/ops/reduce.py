@@ -13,6 +13,7 @@ from .shape_utils import expand_reduced
 
 __all__ = ["sum_over"]
 
+_PRODUCT_MIN_SIZE = 1 << 15  # smaller sums are quick in NumPy; the layout check would cost more
 _ONES: dict[tuple[int, numpy.dtype], numpy.ndarray] = {}  # read-only vectors of ones, by length
 
 
@@ -31,7 +32,7 @@ def _by_products(x, axes: tuple[int, ...]):
     """x's sum over ``axes`` as at most two BLAS matrix-vector products, when its memory order
     is (reduced, kept, reduced) blocks: NumPy sums a tall (M, K) block with small K one row at a
     time, 4-8x slower (per-channel sums of channels-last activations). None otherwise."""
-    if x.dtype not in (numpy.float32, numpy.float64) or x.ndim < 2 or x.size == 0:
+    if x.ndim < 2 or x.size == 0 or x.dtype not in (numpy.float32, numpy.float64):
         return None
     order = sorted(range(x.ndim), key=lambda a: -x.strides[a])
     if not x.transpose(order).flags.c_contiguous:
@@ -56,7 +57,7 @@ def _by_products(x, axes: tuple[int, ...]):
 def sum_over(xp, x, axis=None, keepdims=False, dtype=None, out=None):
     """``xp.sum`` with the same results, by BLAS products where the memory layout makes NumPy's
     own reduction slow (see :func:`_by_products`)."""
-    if xp is numpy and dtype is None and axis is not None:
+    if xp is numpy and dtype is None and axis is not None and x.size >= _PRODUCT_MIN_SIZE:
         axes = tuple(sorted(a % x.ndim for a in ((axis,) if isinstance(axis, int) else axis)))
         total = _by_products(x, axes)
         if total is not None:

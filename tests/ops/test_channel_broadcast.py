@@ -32,6 +32,10 @@ def test_binary_equals_numpy(case):
     out = np.empty_like(expected) if with_out else None
     got = binary(np, ufunc, a, b, out)
     np.testing.assert_array_equal(got, expected)
+    tiled = _tiled(ufunc, x, v, None, full_first=not vec_first)  # whatever the size
+    if tiled is not None:
+        np.testing.assert_array_equal(tiled, expected)
+        assert tiled.strides == expected.strides
     assert got.dtype == expected.dtype
     if with_out:
         assert got is out
@@ -40,7 +44,7 @@ def test_binary_equals_numpy(case):
 
 
 def test_channels_last_takes_the_tiled_path_and_in_place_works():
-    x = np.arange(2 * 8 * 8 * 16, dtype=np.float32).reshape(2, 8, 8, 16).transpose(0, 3, 1, 2)
+    x = np.arange(8 * 16 * 16 * 16, dtype=np.float32).reshape(8, 16, 16, 16).transpose(0, 3, 1, 2)
     v = np.arange(16, dtype=np.float32).reshape(1, 16, 1, 1)
     expected = x * v
     assert _tiled(np.multiply, x, v, None, full_first=True) is not None

@@ -31,6 +31,9 @@ def test_sum_over_equals_numpy_in_every_layout(case):
     tol = 1e-5 if x.dtype == np.float32 else 1e-12
     atol = tol * np.abs(x).sum() / max(1, got.size)
     np.testing.assert_allclose(got, expected, rtol=tol, atol=atol)
+    direct = _by_products(x, tuple(sorted(axes)))  # the product path, whatever the size
+    if direct is not None:
+        np.testing.assert_allclose(direct, expected.reshape(direct.shape), rtol=tol, atol=atol)
     out = np.empty(expected.shape, x.dtype)
     assert sum_over(np, x, axis=axes, keepdims=keepdims, out=out) is out
     np.testing.assert_allclose(out, expected, rtol=tol, atol=atol)
