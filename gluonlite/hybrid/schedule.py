@@ -54,30 +54,40 @@ def schedule_backward(eqns: list[Eqn], split: int, keep: Iterable[Var]) -> list[
         for d in deps:
             readers[d].append(i)
 
-    def cost(i: int) -> int:
-        e = tail[i]
-        grow = sum(o.nbytes for o in e.outs if o in owned)
-        reads: dict[Var, int] = {}
+    reads: list[dict[Var, int]] = []  # per equation: memory owner -> times it reads it
+    grows: list[int] = []  # per equation: bytes of its new buffers
+    read_by: dict[Var, list[int]] = {}
+    for i, e in enumerate(tail):
+        counts: dict[Var, int] = {}
         for v in e.ins:
             if isinstance(v, Var):
                 r = root.get(v, v)
-                reads[r] = reads.get(r, 0) + 1
-        return grow - sum(r.nbytes for r, n in reads.items() if r in owned and uses[r] == n)
+                counts[r] = counts.get(r, 0) + 1
+        reads.append(counts)
+        grows.append(sum(o.nbytes for o in e.outs if o in owned))
+        for r in counts:
+            read_by.setdefault(r, []).append(i)
+
+    def cost(i: int) -> tuple[int, int]:
+        freed = sum(r.nbytes for r, n in reads[i].items() if r in owned and uses[r] == n)
+        return grows[i] - freed, i
 
     start = dict(uses)
-    ready = [i for i, w in enumerate(waits) if w == 0]
+    ready = {i: cost(i) for i, w in enumerate(waits) if w == 0}
     order = []
     while ready:
-        best = min(ready, key=lambda i: (cost(i), i))
-        ready.remove(best)
+        best = min(ready, key=ready.__getitem__)
+        del ready[best]
         order.append(best)
-        for v in tail[best].ins:
-            if isinstance(v, Var):
-                uses[root.get(v, v)] -= 1
+        for r, n in reads[best].items():
+            uses[r] -= n
+            for j in read_by[r]:  # their last-reader status may have changed
+                if j in ready:
+                    ready[j] = cost(j)
         for j in readers[best]:
             waits[j] -= 1
             if waits[j] == 0:
-                ready.append(j)
+                ready[j] = cost(j)
     if _peak(tail, order, root, owned, start) >= _peak(tail, range(len(tail)), root, owned, start):
         return list(eqns)  # greedy choices can be myopic: keep the autodiff order then
     return head + [tail[i] for i in order]
