@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
+import numpy
+
 from .graph import Eqn, Var
 
 __all__ = ["MemoryPlan", "plan_memory"]
@@ -123,10 +125,44 @@ def _inplace_block(eqn: Eqn, i: int, out: Var, block_of, root, root_last) -> _Bl
 
 def _place(blocks: list[_Block]) -> int:
     """Give each block the lowest aligned offset that no lifetime-overlapping block occupies,
-    largest blocks first; returns the arena size."""
+    in two orders — largest first ("greedy by size"), and blocks of the busiest steps first,
+    largest first within a step ("greedy by breadth") — keeping the smaller arena; returns its
+    size."""
+    by_size = _place_in_order(sorted(blocks, key=lambda b: (-b.size, b.start)))
+    offsets = [b.offset for b in blocks]
+    by_breadth = _place_in_order(_by_breadth(blocks))
+    if by_breadth <= by_size:
+        return by_breadth
+    for block, offset in zip(blocks, offsets):
+        block.offset = offset
+    return by_size
+
+
+def _by_breadth(blocks: list[_Block]) -> list[_Block]:
+    """Blocks ordered by the busiest step (most bytes live) they are alive in, then by size."""
+    if not blocks:
+        return []
+    steps = numpy.unique([b.start for b in blocks] + [b.end for b in blocks])
+    delta = numpy.zeros(len(steps) + 1, dtype=numpy.int64)
+    for b in blocks:
+        delta[numpy.searchsorted(steps, b.start)] += b.size
+        delta[numpy.searchsorted(steps, b.end) + 1] -= b.size
+    breadth = numpy.cumsum(delta[:-1])
+    rank = numpy.empty(len(steps), dtype=numpy.int64)
+    rank[numpy.argsort(-breadth, kind="stable")] = numpy.arange(len(steps))
+    first = numpy.searchsorted(steps, [b.start for b in blocks])
+    last = numpy.searchsorted(steps, [b.end for b in blocks])
+    busiest = [int(rank[i:j + 1].min()) for i, j in zip(first, last)]
+    order = sorted(range(len(blocks)), key=lambda k: (busiest[k], -blocks[k].size))
+    return [blocks[k] for k in order]
+
+
+def _place_in_order(blocks: list[_Block]) -> int:
+    """Place ``blocks`` one by one at the lowest aligned offset free of every
+    lifetime-overlapping block placed before; returns the arena size."""
     placed: list[_Block] = []
     arena = 0
-    for block in sorted(blocks, key=lambda b: (-b.size, b.start)):
+    for block in blocks:
         taken = sorted((b for b in placed if b.start <= block.end and block.start <= b.end),
                        key=lambda b: b.offset)
         offset = 0
