@@ -1,11 +1,12 @@
 """Sliding windows: their geometry, the gathering of window columns shared by convolution and
 pooling, and the ``im2col`` / ``col2im`` primitives (windows and their adjoint).
 
-The convolution trio lives in ``conv.py`` and max pooling in ``pool.py``. Windows are gathered in the input's own memory
-order, a chunk of images at a time, and one BLAS product per chunk does the arithmetic:
+The convolution trio lives in ``conv.py`` and max pooling in ``pool.py``. Windows are gathered
+in the input's own memory order, a chunk of images at a time (padded a chunk at a time), and
+one BLAS product per chunk does the arithmetic:
 
 - channels-last input (the usual case: the primitives here return (N, C, *S) views of
-  (N, *S, C) memory) is copied once into a padded (N, *S, C) buffer, and each window row
+  (N, *S, C) memory) is copied chunk by chunk into a padded (n, *S, C) buffer; each window row
   (kernel offsets x channels) is one contiguous run;
 - channels-first input with few channels (a network's input image), or under a 1x1 kernel, is
   gathered kernel offset by kernel offset into (C, *kernel, images, *out) columns, each image
@@ -287,14 +288,15 @@ def _row_chunks(xp, x, geo: _Geometry, out, groups: int):
     """(i, j, rows) per chunk of images: the windows of images i:j of x (N, C, *S) as
     channels-last rows (G, (j-i)*prod(out), k*C/G) in scratch memory."""
     n = x.shape[0]
-    win = geo.windows(xp, geo.padded_channels_last(xp, x), out, groups)
-    per_image = math.prod(win.shape[2:])
+    shape = (*out, *geo.kernel, x.shape[1] // groups)  # one image's windows, per group
+    per_image = math.prod(shape)
     nb = _chunk(xp, n, per_image * groups * x.dtype.itemsize)
     scratch = _workspace(xp, groups * nb * per_image, x.dtype)
-    for i in range(0, n, nb):
+    for i in range(0, n, nb):  # padded a chunk at a time: no padded copy of all of x
         j = min(n, i + nb)
-        part = scratch[: groups * (j - i) * per_image].reshape(groups, j - i, *win.shape[2:])
-        xp.copyto(part, win[:, i:j])
+        win = geo.windows(xp, geo.padded_channels_last(xp, x[i:j]), out, groups)
+        part = scratch[: groups * (j - i) * per_image].reshape(groups, j - i, *shape)
+        xp.copyto(part, win)
         yield i, j, part.reshape(groups, (j - i) * math.prod(out), -1)
 
 
@@ -302,17 +304,17 @@ def _offset_chunks(xp, x, geo: _Geometry, out):
     """(i, j, cols) per chunk of images: the windows of images i:j of channels-first x
     (N, C, *S) as columns (C*k, (j-i)*prod(out)), rows ordered like w's (C, *kernel), in
     scratch memory."""
-    n, nk = x.shape[0], len(geo.kernel)
-    win = geo.offset_windows(xp, geo.padded_channels_first(xp, x), out)
-    taps = math.prod(win.shape[: 1 + nk])
+    n = x.shape[0]
+    lead = (x.shape[1], *geo.kernel)  # (C, *kernel)
+    taps = math.prod(lead)
     per_image = taps * math.prod(out)
     nb = _chunk(xp, n, per_image * x.dtype.itemsize, _OFFSET_CHUNK_BYTES)
     scratch = _workspace(xp, nb * per_image, x.dtype)
-    lead = (slice(None),) * (1 + nk)
-    for i in range(0, n, nb):
+    for i in range(0, n, nb):  # padded a chunk at a time: no padded copy of all of x
         j = min(n, i + nb)
-        part = scratch[: (j - i) * per_image].reshape(*win.shape[: 1 + nk], j - i, *out)
-        xp.copyto(part, win[(*lead, slice(i, j))])
+        win = geo.offset_windows(xp, geo.padded_channels_first(xp, x[i:j]), out)
+        part = scratch[: (j - i) * per_image].reshape(*lead, j - i, *out)
+        xp.copyto(part, win)
         yield i, j, part.reshape(taps, -1)
 
 
