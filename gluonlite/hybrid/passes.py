@@ -45,6 +45,13 @@ def _freeze(value: Any) -> Any:
     return value
 
 
+def _literal_key(value: Any) -> tuple:
+    """A literal's CSE key: its type and, for floats, its spelling, so that 1, 1.0 and True
+    (which promote differently) and 0.0 and -0.0 (which divide differently) never merge."""
+    shown = repr(value) if isinstance(value, float) else _freeze(value)
+    return ("l", type(value).__name__, shown)
+
+
 def _axes(axes: Any, ndim: int) -> tuple[int, ...]:
     return tuple(reversed(range(ndim))) if axes is None else tuple(a % ndim for a in axes)
 
@@ -94,7 +101,7 @@ def cse(eqns: list[Eqn], apart: frozenset[Var] = frozenset()) -> tuple[list[Eqn]
             out.append(eqn)
             continue
         key = (eqn.op.name,
-               tuple(("v", v.id) if isinstance(v, Var) else ("l", _freeze(v.value)) for v in ins),
+               tuple(("v", v.id) if isinstance(v, Var) else _literal_key(v.value) for v in ins),
                _freeze(eqn.attrs))
         twin = None if apart.intersection(eqn.outs) else seen.get(key)
         if twin is None:

@@ -353,3 +353,23 @@ def test_dropped_outputs_hand_the_arena_back_without_garbage_collection():
     finally:
         gc.enable()
     assert net._hybrid_state.last.train.arenas_made == 1
+
+
+class _Literals(nn.HybridBlock):
+    """Same values, different literals: CSE must keep them apart."""
+
+    def forward(self, x):
+        return 1.0 / (x * 0.0), 1.0 / (x * -0.0), x + True, x + 1
+
+
+def test_cse_keeps_literals_of_other_types_and_signs_apart():
+    net = _Literals()
+    x = nd.array([1.0, 2.0])
+    with np.errstate(divide="ignore"):
+        eager = [o.asnumpy() for o in net(x)]
+        net.hybridize()
+        net(x)
+        replay = [o.asnumpy() for o in net(x)]
+    for a, b in zip(eager, replay):
+        np.testing.assert_array_equal(a, b)
+    assert replay[0][0] == np.inf and replay[1][0] == -np.inf
