@@ -43,14 +43,16 @@ class SymbolBlock(HybridBlock):
     def imports(symbol_file: str, input_names: str | list[str], param_file: str | None = None,
                 ctx: Any = None, allow_missing: bool = False, ignore_extra: bool = False
                 ) -> SymbolBlock:
-        """Load an exported model: its ``-symbol.json`` and (optionally) ``.params`` file."""
+        """Load an exported model: its ``-symbol.json`` and (optionally) ``.params`` file, each
+        parameter in the dtype it was saved in (as MXNet 1.9 does)."""
         from .symbol import var
 
         names = [input_names] if isinstance(input_names, str) else list(input_names)
         block = SymbolBlock(load(symbol_file), [var(n) for n in names])
         if param_file is not None:
             block.load_parameters(param_file, ctx=ctx, allow_missing=allow_missing,
-                                  ignore_extra=ignore_extra)
+                                  ignore_extra=ignore_extra, cast_dtype=True,
+                                  dtype_source="saved")
         return block
 
     def load_parameters(self, filename: str, ctx: Any = None, allow_missing: bool = False,

@@ -42,6 +42,19 @@ def test_export_import_round_trip(tmp_path, make):
     net.load_parameters(f)
 
 
+def test_imports_keeps_the_saved_dtype(tmp_path):
+    net = small_cnn()
+    net.cast("float64")
+    x = nd.array(np.random.RandomState(1).randn(2, 3, 8, 8), dtype="float64")
+    net(x)
+    net.hybridize()
+    y = net(x)
+    sym_file, params_file = net.export(str(tmp_path / "f64"))
+    loaded = SymbolBlock.imports(sym_file, ["data"], params_file)
+    assert {p.data().dtype for p in loaded.collect_params().values()} == {np.dtype("float64")}
+    np.testing.assert_array_equal(loaded(x).asnumpy(), y.asnumpy())
+
+
 def test_export_requires_a_traced_call(tmp_path):
     net = nn.Dense(2)
     net.initialize()
