@@ -332,6 +332,8 @@ def _replay_inference(entry: _Entry, leaves: list, on_step: Any = None) -> Any:
     finally:
         prog.release(arena)
     return _results(entry, _wrap_outputs(entry, feed, table))
+
+
 def _run(prog: Program, table: list, arena: list, start: int, stop: int | None, ctx: Any,
          on_step: Any = None) -> None:
     if ctx.device_type == "gpu":

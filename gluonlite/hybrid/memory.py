@@ -19,7 +19,7 @@ import numpy
 
 from .graph import Eqn, Var
 
-__all__ = ["MemoryPlan", "plan_memory"]
+__all__ = ["MemoryPlan", "plan_memory", "view_roots"]
 
 _FOREVER = 1 << 60
 _ALIGN = 64  # every block starts on a cache line (and is aligned for every dtype)
@@ -66,12 +66,7 @@ def plan_memory(eqns: list[Eqn], keep: Iterable[Var], hold: Iterable[Var] = ()) 
         for v in eqn.ins:
             if isinstance(v, Var):
                 last[v] = i
-    root: dict[Var, Var] = {}  # a view's memory owner
-    for eqn in eqns:
-        if eqn.op.view and eqn.ins and isinstance(eqn.ins[0], Var):
-            base = eqn.ins[0]
-            for o in eqn.outs:
-                root[o] = root.get(base, base)
+    root = view_roots(eqns)
     keep |= {root[v] for v in keep if v in root}  # a returned view pins its base
     for v in (*keep, *hold):
         last[v] = _FOREVER
@@ -105,6 +100,17 @@ def plan_memory(eqns: list[Eqn], keep: Iterable[Var], hold: Iterable[Var] = ()) 
             freed_at.setdefault(i, []).append(v)
     return MemoryPlan({v: b.offset for v, b in block_of.items()}, arena, last, naive,
                       _bound(blocks), len(blocks), inplace, freed_at)
+
+
+def view_roots(eqns: list[Eqn]) -> dict[Var, Var]:
+    """Each view's memory owner: the non-view value at the bottom of its chain of views."""
+    root: dict[Var, Var] = {}
+    for eqn in eqns:
+        if eqn.op.view and eqn.ins and isinstance(eqn.ins[0], Var):
+            base = eqn.ins[0]
+            for o in eqn.outs:
+                root[o] = root.get(base, base)
+    return root
 
 
 def _inplace_block(eqn: Eqn, i: int, out: Var, block_of, root, root_last) -> _Block | None:

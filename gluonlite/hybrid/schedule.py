@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .graph import Eqn, Var
+from .memory import view_roots
 
 __all__ = ["schedule_backward"]
 
@@ -24,14 +25,9 @@ def schedule_backward(eqns: list[Eqn], split: int, keep: Iterable[Var]) -> list[
     if len(tail) < 3:
         return list(eqns)
     keep = set(keep)
-    root: dict[Var, Var] = {}  # a view's memory owner
-    owned: set[Var] = set()  # values holding memory of their own that the program frees
-    for e in eqns:
-        for o in e.outs:
-            if e.op.view and e.ins and isinstance(e.ins[0], Var):
-                root[o] = root.get(e.ins[0], e.ins[0])
-            elif o not in keep:
-                owned.add(o)
+    root = view_roots(eqns)  # a view's memory owner
+    # values holding memory of their own that the program frees
+    owned = {o for e in eqns for o in e.outs if o not in root and o not in keep}
     owned -= {root.get(v, v) for v in keep}
 
     uses: dict[Var, int] = {}  # reads left, per memory owner

@@ -167,13 +167,13 @@ def _stat_axes(ndim: int, axis: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return red, tuple(-1 if a == axis else 1 for a in range(ndim))
 
 
-def _mean_square(xp, y, axis: int):
-    """The mean of y**2 over every axis but ``axis``, as one sum of products: no y-sized
-    temporary (and twice as fast as squaring first on the CPU)."""
+def _mean_square(xp, y, axis: int, count: int):
+    """The mean of y**2 over every axis but ``axis`` (``count`` elements per channel), as one
+    sum of products: no y-sized temporary (and twice as fast as squaring first on the CPU)."""
     axes = "abcdefghijklmnopqrstuvwxyz"[: y.ndim]
     wide = y.dtype if y.dtype.itemsize >= 4 else numpy.float32  # accumulate halves in float32
     total = xp.einsum(f"{axes},{axes}->{axes[axis]}", y, y, dtype=wide)
-    return xp.true_divide(total, y.size // max(y.shape[axis], 1)).astype(y.dtype, copy=False)
+    return xp.true_divide(total, count).astype(y.dtype, copy=False)
 
 
 def _batch_norm(xp, x, gamma, beta, axis=1, eps=1e-5, out=None):
@@ -184,7 +184,7 @@ def _batch_norm(xp, x, gamma, beta, axis=1, eps=1e-5, out=None):
     count = x.size // max(x.shape[axis], 1)
     mean = xp.true_divide(sum_over(xp, x, axis=red, keepdims=True), count).astype(x.dtype)
     y = binary(xp, xp.subtract, x, mean, None if out is None else out[0])
-    var = _mean_square(xp, y, axis).reshape(shape)
+    var = _mean_square(xp, y, axis, count).reshape(shape)
     binary(xp, xp.multiply, y, gamma.reshape(shape) / xp.sqrt(var + eps), y)
     binary(xp, xp.add, y, beta.reshape(shape), y)
     if out is None:
